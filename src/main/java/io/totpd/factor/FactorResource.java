@@ -1,0 +1,102 @@
+package io.totpd.factor;
+
+import io.totpd.factor.Api.Activation;
+import io.totpd.factor.Api.CodeRequest;
+import io.totpd.factor.Api.EnrollRequest;
+import io.totpd.factor.Api.Enrollment;
+import io.totpd.factor.Api.UserStatus;
+import io.totpd.factor.Api.Verification;
+import io.totpd.http.ProblemType;
+import io.totpd.otp.Totp;
+import io.totpd.qr.QrCodes;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.net.URI;
+import org.jboss.resteasy.reactive.RestResponse;
+
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class FactorResource {
+
+    private static final String BODY_REQUIRED = "a JSON body is required";
+
+    private final FactorService factors;
+
+    FactorResource(FactorService factors) {
+        this.factors = factors;
+    }
+
+    @POST
+    @Path("enroll")
+    public RestResponse<Enrollment> enroll(@Valid @NotNull(message = BODY_REQUIRED) EnrollRequest body) {
+        Enrollment enrollment = factors.enroll(body.userId(), body.accountName());
+        return RestResponse.ResponseBuilder.<Enrollment>created(URI.create("/users/" + body.userId())).entity(enrollment).build();
+    }
+
+    @GET
+    @Path("enroll/{userId}/qr.png")
+    @Produces("image/png")
+    public RestResponse<byte[]> qrCode(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
+            @QueryParam("size") String size) {
+        byte[] png = QrCodes.png(factors.pendingKeyUri(userId), size(size));
+        return RestResponse.ResponseBuilder.ok(png, "image/png").build();
+    }
+
+    @POST
+    @Path("activate")
+    public Activation activate(@Valid @NotNull(message = BODY_REQUIRED) CodeRequest body) {
+        return factors.activate(body.userId(), code(body)).orThrow();
+    }
+
+    @POST
+    @Path("verify")
+    public Verification verify(@Valid @NotNull(message = BODY_REQUIRED) CodeRequest body) {
+        return factors.verify(body.userId(), code(body)).orThrow();
+    }
+
+    @GET
+    @Path("users/{userId}")
+    public UserStatus status(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return factors.status(userId)
+                .orElseThrow(() -> ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor"));
+    }
+
+    @DELETE
+    @Path("users/{userId}")
+    public RestResponse<Void> delete(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        if (!factors.delete(userId)) {
+            throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor");
+        }
+        return RestResponse.noContent();
+    }
+
+    private static String code(CodeRequest body) {
+        return Totp.normalise(body.code())
+                .orElseThrow(() -> ProblemType.INVALID_REQUEST.exception("code: must be 6 or 8 digits"));
+    }
+
+    private static int size(String size) {
+        if (size == null) {
+            return QrCodes.DEFAULT_SIZE;
+        }
+        if (size.matches("\\d{1,4}")) {
+            int pixels = Integer.parseInt(size);
+            if (pixels >= QrCodes.MIN_SIZE && pixels <= QrCodes.MAX_SIZE) {
+                return pixels;
+            }
+        }
+        throw ProblemType.INVALID_REQUEST.exception(
+                "size: must be a whole number of pixels from " + QrCodes.MIN_SIZE + " to " + QrCodes.MAX_SIZE);
+    }
+}

@@ -1,0 +1,49 @@
+package io.totpd.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpHeaders;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+/**
+ * Refuses a declared body above the limit before it is read, with a problem body: Vert.x's own limit
+ * ({@code quarkus.http.limits.max-body-size}) stays as the backstop for chunked bodies.
+ */
+@Singleton
+public class BodyLimit {
+
+    /** Every request body of this API is well under a kilobyte. */
+    static final long MAX_BYTES = 16 * 1024;
+
+    private final String problem;
+
+    BodyLimit(ObjectMapper json) throws JsonProcessingException {
+        this.problem = json.writeValueAsString(
+                Problem.of(ProblemType.PAYLOAD_TOO_LARGE, "the body is larger than " + MAX_BYTES + " bytes"));
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(context -> {
+            String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+            if (length != null && isAbove(length)) {
+                context.response().setStatusCode(413)
+                        .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                        .putHeader(HttpHeaders.CONNECTION, "close")
+                        .end(problem);
+                return;
+            }
+            context.next();
+        }, 100);
+    }
+
+    private static boolean isAbove(String contentLength) {
+        try {
+            return Long.parseLong(contentLength.trim()) > MAX_BYTES;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.totpd.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.totpd.crypto.SecretUnavailableException;
+import jakarta.persistence.PersistenceException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Path;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place where failures become application/problem+json. Details name the offending field,
+ * never a class, a stack trace, SQL or a submitted value (which could be a code).
+ */
+public class ProblemMapper {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return respond(e.type, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response invalid(ConstraintViolationException e) {
+        String detail = e.getConstraintViolations().stream()
+                .map(v -> fieldOf(v) + ": " + v.getMessage())
+                .sorted()
+                .collect(Collectors.joining("; "));
+        return respond(ProblemType.INVALID_REQUEST, detail);
+    }
+
+    @ServerExceptionMapper
+    public Response unreadable(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return respond(ProblemType.INVALID_REQUEST, "unknown field '" + unknown.getPropertyName() + "'");
+        }
+        if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+            return respond(ProblemType.INVALID_REQUEST, field + ": wrong type");
+        }
+        return respond(ProblemType.INVALID_REQUEST, "the body is not valid JSON");
+    }
+
+    @ServerExceptionMapper
+    public Response http(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        return switch (status) {
+            case 400 -> respond(ProblemType.INVALID_REQUEST, "the request could not be read");
+            case 404 -> respond(ProblemType.NOT_FOUND, "no such resource");
+            case 405 -> respond(ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
+            case 406 -> respond(ProblemType.NOT_ACCEPTABLE, "this resource cannot answer in the accepted media types");
+            case 413 -> respond(ProblemType.PAYLOAD_TOO_LARGE, "the body is too large");
+            case 415 -> respond(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
+            default -> unexpected(e);
+        };
+    }
+
+    @ServerExceptionMapper
+    public Response undecryptable(SecretUnavailableException e) {
+        // A row whose ciphertext does not authenticate was tampered with or its key removed: never a pass.
+        LOG.errorf("A stored secret could not be decrypted: %s", e.getMessage());
+        return respond(ProblemType.INTERNAL_ERROR, "the factor's secret could not be decrypted");
+    }
+
+    @ServerExceptionMapper
+    public Response persistence(PersistenceException e) {
+        if (e instanceof org.hibernate.exception.ConstraintViolationException) {
+            return respond(ProblemType.CONFLICT, "another request changed this user at the same time; retry");
+        }
+        if (causedBy(e, SQLTransientConnectionException.class) || e instanceof org.hibernate.exception.JDBCConnectionException) {
+            return databaseUnavailable(e);
+        }
+        return unexpected(e);
+    }
+
+    @ServerExceptionMapper
+    public Response sql(SQLException e) {
+        return e instanceof SQLTransientConnectionException ? databaseUnavailable(e) : unexpected(e);
+    }
+
+    /** Anything else is our fault: logged in full under a reference, answered without internals. */
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        String reference = UUID.randomUUID().toString();
+        LOG.errorf(e, "Unexpected failure, reference %s", reference);
+        return respond(ProblemType.INTERNAL_ERROR, "unexpected failure, logged with reference " + reference);
+    }
+
+    private Response databaseUnavailable(Exception e) {
+        LOG.warnf("Database unavailable: %s", e.getMessage());
+        return Response.status(503).header("Retry-After", "5").type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(ProblemType.SERVICE_UNAVAILABLE, "the database is unavailable; retry shortly"))
+                .build();
+    }
+
+    static Response respond(ProblemType type, String detail) {
+        return Response.status(type.status).type(Problem.MEDIA_TYPE).entity(Problem.of(type, detail)).build();
+    }
+
+    private static String fieldOf(ConstraintViolation<?> violation) {
+        String field = null;
+        for (Path.Node node : violation.getPropertyPath()) {
+            if (node.getKind() != jakarta.validation.ElementKind.METHOD) {
+                field = node.getName();
+            }
+        }
+        return field == null ? "body" : field;
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

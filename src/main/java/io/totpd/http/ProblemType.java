@@ -1,0 +1,38 @@
+package io.totpd.http;
+
+/** Every kind of failure the API reports, with its HTTP status: the {@code type} callers branch on. */
+public enum ProblemType {
+    INVALID_REQUEST(400, "Invalid request"),
+    NOT_FOUND(404, "Not found"),
+    FACTOR_NOT_FOUND(404, "No factor for this user"),
+    ENROLLMENT_NOT_FOUND(404, "No pending enrollment for this user"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    NOT_ACCEPTABLE(406, "Not acceptable"),
+    FACTOR_ALREADY_ACTIVE(409, "Factor already active"),
+    CONFLICT(409, "Concurrent change"),
+    ENROLLMENT_EXPIRED(410, "Enrollment expired"),
+    PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    INVALID_CODE(422, "Invalid code"),
+    CODE_ALREADY_USED(422, "Code already used"),
+    INTERNAL_ERROR(500, "Internal error"),
+    SERVICE_UNAVAILABLE(503, "Service unavailable");
+
+    public static final String URI_PREFIX = "urn:totpd:problem:";
+
+    final int status;
+    final String title;
+
+    ProblemType(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    public String uri() {
+        return URI_PREFIX + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    public ProblemException exception(String detail) {
+        return new ProblemException(this, detail);
+    }
+}

@@ -1,0 +1,64 @@
+package io.totpd.otp;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Locale;
+
+/** RFC 4648 Base32 as authenticator apps expect it: upper case, no '=' padding. */
+public final class Base32 {
+
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+    private Base32() {
+    }
+
+    public static String encode(byte[] data) {
+        StringBuilder out = new StringBuilder((data.length * 8 + 4) / 5);
+        int buffer = 0;
+        int bits = 0;
+        for (byte b : data) {
+            buffer = (buffer << 8) | (b & 0xff);
+            bits += 8;
+            while (bits >= 5) {
+                out.append(ALPHABET.charAt((buffer >> (bits - 5)) & 0x1f));
+                bits -= 5;
+            }
+        }
+        if (bits > 0) {
+            out.append(ALPHABET.charAt((buffer << (5 - bits)) & 0x1f));
+        }
+        return out.toString();
+    }
+
+    /** Decodes, ignoring case, spaces and padding, as people type a key by hand. */
+    public static byte[] decode(String text) {
+        String clean = text.replace(" ", "").replace("=", "").toUpperCase(Locale.ROOT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(clean.length() * 5 / 8);
+        int buffer = 0;
+        int bits = 0;
+        for (int i = 0; i < clean.length(); i++) {
+            int value = ALPHABET.indexOf(clean.charAt(i));
+            if (value < 0) {
+                throw new IllegalArgumentException("not a Base32 character at position " + i);
+            }
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if (bits >= 8) {
+                out.write((buffer >> (bits - 8)) & 0xff);
+                bits -= 8;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** Groups of four, the form shown for manual entry. */
+    public static String grouped(String base32) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < base32.length(); i += 4) {
+            if (i > 0) {
+                out.append(' ');
+            }
+            out.append(base32, i, Math.min(i + 4, base32.length()));
+        }
+        return out.toString();
+    }
+}
