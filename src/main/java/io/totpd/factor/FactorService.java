@@ -62,7 +62,6 @@ public class FactorService {
             factor.id = UUID.randomUUID();
             factor.tenant = TENANT;
             factor.userId = userId;
-            factors.persist(factor);
         }
         Instant now = now();
         factor.state = State.PENDING;
@@ -81,6 +80,7 @@ public class FactorService {
             Aead.Sealed sealed = aead.encrypt(secret, associatedData(factor));
             factor.secretKeyId = sealed.keyId();
             factor.secretCiphertext = sealed.ciphertext();
+            factors.persist(factor);
             String base32 = Base32.encode(secret);
             return new Enrollment(userId, base32, Base32.grouped(base32), keyUri(factor, base32),
                     "/enroll/" + userId + "/qr.png", factor.enrollmentExpiresAt, enrollmentTotp.algorithm().name(),

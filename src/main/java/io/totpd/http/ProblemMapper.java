@@ -2,6 +2,7 @@ package io.totpd.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
 import jakarta.persistence.PersistenceException;
@@ -39,7 +40,8 @@ public class ProblemMapper {
         return respond(ProblemType.INVALID_REQUEST, detail);
     }
 
-    @ServerExceptionMapper
+    /** Named explicitly because quarkus-rest-jackson maps MismatchedInputException itself, as plain JSON. */
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class})
     public Response unreadable(JsonProcessingException e) {
         if (e instanceof UnrecognizedPropertyException unknown) {
             return respond(ProblemType.INVALID_REQUEST, "unknown field '" + unknown.getPropertyName() + "'");

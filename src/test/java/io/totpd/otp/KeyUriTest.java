@@ -1,0 +1,50 @@
+package io.totpd.otp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class KeyUriTest {
+
+    private static final Totp DEFAULT = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
+
+    @Test
+    void labelAndIssuerParameterCarryTheSameIssuer() {
+        assertEquals("otpauth://totp/Example:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+                KeyUri.totp("Example", "alice@example.com", "JBSWY3DPEHPK3PXP", DEFAULT));
+    }
+
+    @Test
+    void spacesArePercentTwentyNeverPlus() {
+        assertEquals("otpauth://totp/ACME%20Co:John%20Doe?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Co",
+                KeyUri.totp("ACME Co", "John Doe", "JBSWY3DPEHPK3PXP", DEFAULT));
+    }
+
+    @Test
+    void nonAsciiIsPercentEncodedUtf8() {
+        assertEquals("otpauth://totp/B%C3%BCro:j%C3%BCrgen?secret=JBSWY3DPEHPK3PXP&issuer=B%C3%BCro",
+                KeyUri.totp("Büro", "jürgen", "JBSWY3DPEHPK3PXP", DEFAULT));
+    }
+
+    @Test
+    void reservedCharactersAreEncoded() {
+        assertEquals("otpauth://totp/a%26b:x%3Fy%23z%2B%2F?secret=S&issuer=a%26b",
+                KeyUri.totp("a&b", "x?y#z+/", "S", DEFAULT));
+    }
+
+    @Test
+    void nonDefaultParametersAreExplicit() {
+        Totp strong = new Totp(HmacAlgorithm.SHA256, 8, Duration.ofSeconds(60));
+        assertEquals("otpauth://totp/Example:alice?secret=S&issuer=Example&algorithm=SHA256&digits=8&period=60",
+                KeyUri.totp("Example", "alice", "S", strong));
+    }
+
+    @Test
+    void neitherIssuerNorAccountMayContainAColon() {
+        assertThrows(IllegalArgumentException.class, () -> KeyUri.totp("Ex:ample", "alice", "S", DEFAULT));
+        assertThrows(IllegalArgumentException.class, () -> KeyUri.totp("Example", "al:ice", "S", DEFAULT));
+        assertThrows(IllegalArgumentException.class, () -> KeyUri.totp("", "alice", "S", DEFAULT));
+    }
+}
