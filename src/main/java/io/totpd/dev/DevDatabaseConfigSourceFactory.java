@@ -16,7 +16,7 @@ import org.eclipse.microprofile.config.spi.ConfigSource;
 public class DevDatabaseConfigSourceFactory implements ConfigSourceFactory {
 
     private static final String URL = "quarkus.datasource.jdbc.url";
-    private static final String STARTED = "totpd.dev.database.started-url";
+    private static final String STARTED = "embedded-postgres.dev-url";
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
