@@ -118,6 +118,41 @@ class PackagedApplicationIT {
         assertTrue(exit == 0 || exit == 143, "exit code " + exit + "\n" + app.output());
     }
 
+    @Test
+    void aDatabaseOutageFailsClosedWith503() throws Exception {
+        EmbeddedPostgres own = EmbeddedDatabase.startEphemeral();
+        Launched app = launch(Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", own.getJdbcUrl("postgres", "postgres"),
+                "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                "TOTPD_ENCRYPTION_KEYS", "k1:" + Base64.getEncoder().encodeToString(new byte[32])));
+        try {
+            app.awaitReady();
+            String userId = "outage-" + System.nanoTime();
+            JsonNode enrollment = post(app, "/enroll", "{\"userId\":\"" + userId + "\"}", 201);
+            Totp totp = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
+            byte[] secret = Base32.decode(enrollment.get("secret").asText());
+            long step = totp.step(Instant.now());
+            post(app, "/activate", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step) + "\"}", 200);
+
+            own.close();
+            // The first attempt meets the broken pooled connection, the later ones a refused new one.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                long before = System.nanoTime();
+                JsonNode problem = post(app, "/verify",
+                        "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 503);
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+                assertEquals("urn:totpd:problem:service-unavailable", problem.get("type").asText());
+                assertTrue(millis < 5_000, "answered after " + millis + " ms");
+                LOG.log(Level.INFO, "Database down: /verify answered 503 in {0} ms", millis);
+            }
+        } finally {
+            app.process.destroy();
+            app.awaitExit();
+            own.close();
+        }
+    }
+
     private static JsonNode post(Launched app, String path, String body, int expectedStatus) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(app.uri(path))
                 .header("Content-Type", "application/json")

@@ -32,9 +32,11 @@ public class FactorResource {
     private static final String BODY_REQUIRED = "a JSON body is required";
 
     private final FactorService factors;
+    private final CodeCheckLog checks;
 
-    FactorResource(FactorService factors) {
+    FactorResource(FactorService factors, CodeCheckLog checks) {
         this.factors = factors;
+        this.checks = checks;
     }
 
     @POST
@@ -56,13 +58,13 @@ public class FactorResource {
     @POST
     @Path("activate")
     public Activation activate(@Valid @NotNull(message = BODY_REQUIRED) CodeRequest body) {
-        return factors.activate(body.userId(), code(body)).orThrow();
+        return checks.record("activate", body.userId(), factors.activate(body.userId(), code(body))).orThrow();
     }
 
     @POST
     @Path("verify")
     public Verification verify(@Valid @NotNull(message = BODY_REQUIRED) CodeRequest body) {
-        return factors.verify(body.userId(), code(body)).orThrow();
+        return checks.record("verify", body.userId(), factors.verify(body.userId(), code(body))).orThrow();
     }
 
     @GET

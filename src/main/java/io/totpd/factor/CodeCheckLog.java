@@ -1,0 +1,31 @@
+package io.totpd.factor;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Singleton;
+import java.util.Locale;
+import org.jboss.logging.Logger;
+
+/**
+ * Logs and counts every code check once it has committed (REQUIREMENTS 21). Log lines carry the
+ * user id and the outcome, never the code; metric tags carry neither user nor code.
+ */
+@Singleton
+class CodeCheckLog {
+
+    private static final Logger LOG = Logger.getLogger("io.totpd.outcome");
+
+    private final MeterRegistry metrics;
+
+    CodeCheckLog(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
+
+    <T> Checked<T> record(String operation, String userId, Checked<T> checked) {
+        String outcome = checked.failure() == null
+                ? "accepted"
+                : checked.failure().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        metrics.counter("totpd.code.checks", "operation", operation, "outcome", outcome).increment();
+        LOG.infof("%s %s user=%s", operation, outcome, userId);
+        return checked;
+    }
+}
