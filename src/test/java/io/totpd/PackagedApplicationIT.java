@@ -92,22 +92,15 @@ class PackagedApplicationIT {
 
     @Test
     void productionStartsEnrollsVerifiesAndStopsCleanly() throws Exception {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
         long launchedAt = System.nanoTime();
-        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", "k1:" + Base64.getEncoder().encodeToString(key)));
+        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey()));
         try {
             app.awaitReady();
             long startupMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - launchedAt);
 
-            String userId = "packaged-" + System.nanoTime();
-            JsonNode enrollment = post(app, "/enroll", "{\"userId\":\"" + userId + "\"}", 201);
-            Totp totp = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
-            byte[] secret = Base32.decode(enrollment.get("secret").asText());
-            long step = totp.step(Instant.now());
-            post(app, "/activate", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step) + "\"}", 200);
-            post(app, "/verify", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 200);
-            post(app, "/verify", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 422);
+            ActiveUser user = ActiveUser.of(app);
+            user.verify(1, 200);
+            user.verify(1, 422);
 
             LOG.log(Level.INFO, "Packaged application: ready {0} ms after launch ({1}), RSS {2} MiB after its first requests",
                     startupMillis, app.quarkusStartedIn(), app.residentMebibytes());
@@ -125,22 +118,16 @@ class PackagedApplicationIT {
                 "QUARKUS_DATASOURCE_JDBC_URL", own.getJdbcUrl("postgres", "postgres"),
                 "QUARKUS_DATASOURCE_USERNAME", "postgres",
                 "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                "TOTPD_ENCRYPTION_KEYS", "k1:" + Base64.getEncoder().encodeToString(new byte[32])));
+                "TOTPD_ENCRYPTION_KEYS", randomKey()));
         try {
             app.awaitReady();
-            String userId = "outage-" + System.nanoTime();
-            JsonNode enrollment = post(app, "/enroll", "{\"userId\":\"" + userId + "\"}", 201);
-            Totp totp = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
-            byte[] secret = Base32.decode(enrollment.get("secret").asText());
-            long step = totp.step(Instant.now());
-            post(app, "/activate", "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step) + "\"}", 200);
+            ActiveUser user = ActiveUser.of(app);
 
             own.close();
             // The first attempt meets the broken pooled connection, the later ones a refused new one.
             for (int attempt = 0; attempt < 3; attempt++) {
                 long before = System.nanoTime();
-                JsonNode problem = post(app, "/verify",
-                        "{\"userId\":\"" + userId + "\",\"code\":\"" + totp.code(secret, step + 1) + "\"}", 503);
+                JsonNode problem = user.verify(1, 503);
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
                 assertEquals("urn:totpd:problem:service-unavailable", problem.get("type").asText());
                 assertTrue(millis < 5_000, "answered after " + millis + " ms");
@@ -150,6 +137,37 @@ class PackagedApplicationIT {
             app.process.destroy();
             app.awaitExit();
             own.close();
+        }
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return "k1:" + Base64.getEncoder().encodeToString(key);
+    }
+
+    /** A user enrolled and activated through the packaged application's API. */
+    private record ActiveUser(Launched app, String userId, byte[] secret, long activationStep) {
+
+        private static final Totp TOTP = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
+
+        static ActiveUser of(Launched app) throws Exception {
+            String userId = "packaged-" + System.nanoTime();
+            JsonNode enrollment = post(app, "/enroll", "{\"userId\":\"" + userId + "\"}", 201);
+            ActiveUser user = new ActiveUser(app, userId, Base32.decode(enrollment.get("secret").asText()),
+                    TOTP.step(Instant.now()));
+            user.send("/activate", 0, 200);
+            return user;
+        }
+
+        /** Verifies the code {@code offset} steps after the activation step. */
+        JsonNode verify(int offset, int expectedStatus) throws Exception {
+            return send("/verify", offset, expectedStatus);
+        }
+
+        private JsonNode send(String path, int offset, int expectedStatus) throws Exception {
+            String code = TOTP.code(secret, activationStep + offset);
+            return post(app, path, "{\"userId\":\"" + userId + "\",\"code\":\"" + code + "\"}", expectedStatus);
         }
     }
 

@@ -80,7 +80,9 @@ public class FactorService {
             Aead.Sealed sealed = aead.encrypt(secret, associatedData(factor));
             factor.secretKeyId = sealed.keyId();
             factor.secretCiphertext = sealed.ciphertext();
-            factors.persist(factor);
+            // Flushed here so that a concurrent first enrollment of the same user fails inside this
+            // method, as a conflict, not at commit.
+            factors.persistAndFlush(factor);
             String base32 = Base32.encode(secret);
             return new Enrollment(userId, base32, Base32.grouped(base32), keyUri(factor, base32),
                     "/enroll/" + userId + "/qr.png", factor.enrollmentExpiresAt, enrollmentTotp.algorithm().name(),

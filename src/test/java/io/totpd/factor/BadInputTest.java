@@ -56,6 +56,7 @@ class BadInputTest {
                 Arguments.of("/verify", "{\"userId\": \"" + USER + "\", \"code\": \"１２３４５６\"}"),
                 Arguments.of("/verify", "{\"userId\": \"a/b\", \"code\": \"123456\"}"),
                 Arguments.of("/verify", "{\"userId\": \"" + longId + "\", \"code\": \"123456\"}"),
+                Arguments.of("/verify", "{\"userId\": \"" + "u".repeat(200) + "\", \"code\": \"123456\"}"),
                 Arguments.of("/verify", "{\"userId\": \"\", \"code\": \"123456\"}"),
                 Arguments.of("/verify", "{\"userId\": \"..\", \"code\": \"123456\"}"),
                 Arguments.of("/verify", "{\"userId\": \"al ice\", \"code\": \"123456\"}"),

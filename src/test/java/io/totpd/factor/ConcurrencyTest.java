@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-class ConcurrentVerifyTest {
+class ConcurrencyTest {
 
     private static final int CALLERS = 20;
 
@@ -36,6 +36,9 @@ class ConcurrentVerifyTest {
     @TestHTTPResource("/verify")
     URI verify;
 
+    @TestHTTPResource("/enroll")
+    URI enroll;
+
     @Test
     void twentySimultaneousVerifiesOfOneCodeAcceptExactlyOne() throws Exception {
         String userId = newUserId();
@@ -43,6 +46,19 @@ class ConcurrentVerifyTest {
         clock.advance(Duration.ofSeconds(30));
         String body = "{\"userId\":\"" + userId + "\",\"code\":\"" + code(secret, clock, 0) + "\"}";
 
+        assertEquals(Map.of(200, 1L, 422, (long) CALLERS - 1), postAtOnce(verify, body));
+    }
+
+    @Test
+    void simultaneousFirstEnrollmentsOfOneUserNeverFail() throws Exception {
+        String body = "{\"userId\":\"" + newUserId() + "\"}";
+        Map<Integer, Long> statuses = postAtOnce(enroll, body);
+        assertEquals(java.util.Set.of(), statuses.keySet().stream().filter(s -> s != 201 && s != 409).collect(Collectors.toSet()),
+                "statuses " + statuses);
+    }
+
+    /** Sends the same request from {@link #CALLERS} threads at once; counts the answers by status. */
+    private static Map<Integer, Long> postAtOnce(URI uri, String body) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
         try {
@@ -51,7 +67,7 @@ class ConcurrentVerifyTest {
             for (int i = 0; i < CALLERS; i++) {
                 answers.add(pool.submit(() -> {
                     start.await();
-                    HttpRequest request = HttpRequest.newBuilder(verify).header("Content-Type", "application/json")
+                    HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build();
                     return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
                 }));
@@ -61,8 +77,7 @@ class ConcurrentVerifyTest {
             for (Future<Integer> answer : answers) {
                 statuses.add(answer.get());
             }
-            Map<Integer, Long> byStatus = statuses.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-            assertEquals(Map.of(200, 1L, 422, (long) CALLERS - 1), byStatus);
+            return statuses.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
         } finally {
             pool.shutdownNow();
         }
