@@ -20,6 +20,10 @@ public interface TotpdConfig {
 
     Encryption encryption();
 
+    Lockout lockout();
+
+    BackupCodes backupCodes();
+
     interface Totp {
         /** HMAC of new enrollments. Anything but SHA1 breaks Google Authenticator and others, which ignore it. */
         @WithDefault("SHA1")
@@ -32,12 +36,54 @@ public interface TotpdConfig {
         /** Length of a time step. Anything but 30s breaks apps that ignore the setting. */
         @WithDefault("30s")
         Duration period();
+
+        /**
+         * The furthest, in steps from server time, a code is ever accepted. The window (one step either
+         * side) is centred where the phone's last code matched (RFC 6238 section 6), so a phone whose
+         * clock runs late keeps working; this bounds how far the centre may wander. 1 turns drift off.
+         */
+        @WithDefault("2")
+        int maxDriftSteps();
     }
 
     interface Enrollment {
         /** How long a pending enrollment can be activated (and its QR code fetched). */
         @WithDefault("15m")
         Duration lifetime();
+    }
+
+    /** Consecutive wrong codes, counted per factor; /verify and /recover each have a budget of this shape. */
+    interface Lockout {
+        /** The failure at which the factor is first locked. */
+        @WithDefault("5")
+        int lockAfterFailures();
+
+        /** The first lock; each further failure doubles it. */
+        @WithDefault("30s")
+        Duration firstLock();
+
+        /** The longest lock. */
+        @WithDefault("15m")
+        Duration maxLock();
+
+        /** The failure at which the factor is disabled until the user enrolls again; at most 100. */
+        @WithDefault("100")
+        int disableAfterFailures();
+    }
+
+    /** Argon2id for backup codes; the defaults are OWASP's minimum, and lower values are refused. */
+    interface BackupCodes {
+        /** Memory per hash, in KiB. */
+        @WithDefault("19456")
+        int argon2MemoryKib();
+
+        /** Passes over the memory. */
+        @WithDefault("2")
+        int argon2Iterations();
+
+        /** Lanes. */
+        @WithDefault("1")
+        int argon2Parallelism();
     }
 
     interface Encryption {

@@ -1,24 +1,35 @@
 package io.totpd.factor;
 
+import io.totpd.http.ProblemException;
 import io.totpd.http.ProblemType;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * What checking a code came to: a value, or the problem to report. It is returned rather than thrown
- * so that whatever the check recorded commits with its transaction; the resource throws afterwards.
+ * so that whatever the check recorded (a failure count, a lock) commits with its transaction; the
+ * resource throws afterwards.
  */
-public record Checked<T>(T value, ProblemType failure, String detail) {
+public record Checked<T>(T value, ProblemException failure) {
 
     static <T> Checked<T> ok(T value) {
-        return new Checked<>(value, null, null);
+        return new Checked<>(value, null);
     }
 
-    static <T> Checked<T> failed(ProblemType failure, String detail) {
-        return new Checked<>(null, failure, detail);
+    static <T> Checked<T> failed(ProblemType type, String detail) {
+        return new Checked<>(null, type.exception(detail));
+    }
+
+    static <T> Checked<T> locked(Instant lockedUntil, Instant now) {
+        // Whole seconds, rounded up, so that a caller who waits exactly this long gets in.
+        long seconds = Math.max(1, (Duration.between(now, lockedUntil).toMillis() + 999) / 1000);
+        return new Checked<>(null, ProblemType.FACTOR_LOCKED.exception(
+                "too many wrong codes; try again in " + seconds + " s", Duration.ofSeconds(seconds)));
     }
 
     public T orThrow() {
         if (failure != null) {
-            throw failure.exception(detail);
+            throw failure;
         }
         return value;
     }

@@ -2,7 +2,6 @@ package io.totpd.factor;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.inject.Singleton;
-import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,9 +20,7 @@ class CodeCheckLog {
     }
 
     <T> Checked<T> record(String operation, String userId, Checked<T> checked) {
-        String outcome = checked.failure() == null
-                ? "accepted"
-                : checked.failure().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        String outcome = checked.failure() == null ? "accepted" : checked.failure().type().slug();
         metrics.counter("totpd.code.checks", "operation", operation, "outcome", outcome).increment();
         LOG.infof("%s %s user=%s", operation, outcome, userId);
         return checked;

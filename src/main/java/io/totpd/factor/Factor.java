@@ -1,6 +1,10 @@
 package io.totpd.factor;
 
 import io.totpd.otp.HmacAlgorithm;
+import jakarta.persistence.AttributeOverride;
+import jakarta.persistence.AttributeOverrides;
+import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -8,17 +12,16 @@ import jakarta.persistence.Id;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A user's TOTP factor. It holds the encrypted secret, so it never leaves {@link FactorService}. */
+/** A user's activated TOTP factor. It holds the encrypted secret, so it never leaves the services. */
 @Entity
 public class Factor {
 
-    public enum State { PENDING, ACTIVE }
+    public enum State { ACTIVE, DISABLED }
 
     @Id
     public UUID id;
     public String tenant;
     public String userId;
-    public String accountName;
     @Enumerated(EnumType.STRING)
     public State state;
     @Enumerated(EnumType.STRING)
@@ -28,8 +31,18 @@ public class Factor {
     public String secretKeyId;
     public byte[] secretCiphertext;
     public Instant createdAt;
-    public Instant enrollmentExpiresAt;
     public Instant activatedAt;
     public Instant lastVerifiedAt;
     public Long lastStep;
+    public short driftSteps;
+    @Embedded
+    @AttributeOverrides({
+        @AttributeOverride(name = "failures", column = @Column(name = "failed_attempts")),
+        @AttributeOverride(name = "lockedUntil", column = @Column(name = "locked_until"))})
+    public Attempts totpAttempts = new Attempts();
+    @Embedded
+    @AttributeOverrides({
+        @AttributeOverride(name = "failures", column = @Column(name = "recovery_failed_attempts")),
+        @AttributeOverride(name = "lockedUntil", column = @Column(name = "recovery_locked_until"))})
+    public Attempts recoveryAttempts = new Attempts();
 }

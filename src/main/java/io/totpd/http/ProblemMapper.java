@@ -28,7 +28,12 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return respond(e.type, e.getMessage());
+        Response.ResponseBuilder response = Response.status(e.type.status).type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(e.type, e.getMessage()));
+        if (e.retryAfter != null) {
+            response.header("Retry-After", e.retryAfter.toSeconds());
+        }
+        return response.build();
     }
 
     @ServerExceptionMapper

@@ -1,8 +1,12 @@
 package io.totpd.http;
 
+import java.time.Duration;
+import java.util.Locale;
+
 /** Every kind of failure the API reports, with its HTTP status: the {@code type} callers branch on. */
 public enum ProblemType {
     INVALID_REQUEST(400, "Invalid request"),
+    FACTOR_DISABLED(403, "Factor disabled"),
     NOT_FOUND(404, "Not found"),
     FACTOR_NOT_FOUND(404, "No factor for this user"),
     ENROLLMENT_NOT_FOUND(404, "No pending enrollment for this user"),
@@ -15,6 +19,7 @@ public enum ProblemType {
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     INVALID_CODE(422, "Invalid code"),
     CODE_ALREADY_USED(422, "Code already used"),
+    FACTOR_LOCKED(429, "Too many failed attempts"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable");
 
@@ -29,10 +34,20 @@ public enum ProblemType {
     }
 
     public String uri() {
-        return URI_PREFIX + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return URI_PREFIX + slug();
+    }
+
+    /** The last part of the type URI, e.g. {@code invalid-code}. */
+    public String slug() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public ProblemException exception(String detail) {
-        return new ProblemException(this, detail);
+        return new ProblemException(this, detail, null);
+    }
+
+    /** A problem the caller may retry after {@code retryAfter}, said in a Retry-After header. */
+    public ProblemException exception(String detail, Duration retryAfter) {
+        return new ProblemException(this, detail, retryAfter);
     }
 }

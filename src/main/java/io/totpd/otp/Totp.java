@@ -70,18 +70,22 @@ public final class Totp {
     }
 
     /**
-     * Checks a normalised code against the window around {@code currentStep}.
+     * Checks a normalised code against the window of {@link #WINDOW} steps either side of
+     * {@code currentStep + drift}, where {@code drift} is where this phone's codes matched last time
+     * (RFC 6238 section 6); the caller bounds it, so a drifting phone keeps working without a wider
+     * window for everyone.
      *
      * <p>Every step of the window is computed and compared with {@link MessageDigest#isEqual}, so the
      * time taken says nothing about which step, or how many digits, matched. A step at or below
      * {@code lastUsedStep} can never be accepted again (RFC 6238 section 5.2): the earliest unused
      * matching step wins, so a code from a fast phone does not burn the steps after it needlessly.
      */
-    public Check check(byte[] secret, String code, long currentStep, Long lastUsedStep) {
+    public Check check(byte[] secret, String code, long currentStep, int drift, Long lastUsedStep) {
         byte[] candidate = code.getBytes(StandardCharsets.US_ASCII);
+        long centre = currentStep + drift;
         long accepted = Long.MIN_VALUE;
         boolean matchedUsedStep = false;
-        for (long step = currentStep + WINDOW; step >= currentStep - WINDOW; step--) {
+        for (long step = centre + WINDOW; step >= centre - WINDOW; step--) {
             boolean matches = MessageDigest.isEqual(Hotp.code(algorithm, secret, step, digits), candidate);
             boolean used = lastUsedStep != null && step <= lastUsedStep;
             if (matches && used) {

@@ -1,5 +1,6 @@
 package io.totpd.factor;
 
+import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.newUserId;
@@ -39,6 +40,9 @@ class ConcurrencyTest {
     @TestHTTPResource("/enroll")
     URI enroll;
 
+    @TestHTTPResource("/recover")
+    URI recover;
+
     @Test
     void twentySimultaneousVerifiesOfOneCodeAcceptExactlyOne() throws Exception {
         String userId = newUserId();
@@ -46,25 +50,48 @@ class ConcurrencyTest {
         clock.advance(Duration.ofSeconds(30));
         String body = "{\"userId\":\"" + userId + "\",\"code\":\"" + code(secret, clock, 0) + "\"}";
 
-        assertEquals(Map.of(200, 1L, 422, (long) CALLERS - 1), postAtOnce(verify, body));
+        assertEquals(Map.of(200, 1L, 422, (long) CALLERS - 1), postAtOnce(verify, body, CALLERS));
+    }
+
+    @Test
+    void fiftyParallelWrongCodesGetNoMoreThanFiveEvaluated() throws Exception {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        java.util.Set<String> window = java.util.Set.of(code(secret, clock, -1), code(secret, clock, 0), code(secret, clock, 1));
+        String wrong = java.util.stream.IntStream.range(0, 10).mapToObj(i -> String.format("%06d", i))
+                .filter(c -> !window.contains(c)).findFirst().orElseThrow();
+
+        Map<Integer, Long> statuses = postAtOnce(verify, "{\"userId\":\"" + userId + "\",\"code\":\"" + wrong + "\"}", 50);
+        assertEquals(Map.of(422, 5L, 429, 45L), statuses);
+    }
+
+    @Test
+    void twentySimultaneousRedemptionsOfOneBackupCodeAcceptExactlyOne() throws Exception {
+        String userId = newUserId();
+        String backupCode = activated(userId, clock).backupCodes().get(0);
+
+        Map<Integer, Long> statuses = postAtOnce(recover,
+                "{\"userId\":\"" + userId + "\",\"backupCode\":\"" + backupCode + "\"}", CALLERS);
+        assertEquals(Map.of(200, 1L, 422, (long) CALLERS - 1), statuses);
     }
 
     @Test
     void simultaneousFirstEnrollmentsOfOneUserNeverFail() throws Exception {
         String body = "{\"userId\":\"" + newUserId() + "\"}";
-        Map<Integer, Long> statuses = postAtOnce(enroll, body);
+        Map<Integer, Long> statuses = postAtOnce(enroll, body, CALLERS);
         assertEquals(java.util.Set.of(), statuses.keySet().stream().filter(s -> s != 201 && s != 409).collect(Collectors.toSet()),
                 "statuses " + statuses);
     }
 
-    /** Sends the same request from {@link #CALLERS} threads at once; counts the answers by status. */
-    private static Map<Integer, Long> postAtOnce(URI uri, String body) throws Exception {
+    /** Sends the same request from {@code callers} threads at once; counts the answers by status. */
+    private static Map<Integer, Long> postAtOnce(URI uri, String body, int callers) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<Integer>> answers = new ArrayList<>();
-            for (int i = 0; i < CALLERS; i++) {
+            for (int i = 0; i < callers; i++) {
                 answers.add(pool.submit(() -> {
                     start.await();
                     HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")

@@ -102,7 +102,8 @@ class FactorLifecycleTest {
         String activationCode = code(secret, clock, 0);
         api().body(Map.of("userId", userId, "code", activationCode)).post("/activate")
                 .then().statusCode(200)
-                .body("userId", equalTo(userId)).body("state", equalTo("active")).body("activatedAt", notNullValue());
+                .body("userId", equalTo(userId)).body("state", equalTo("active")).body("activatedAt", notNullValue())
+                .body("backupCodes.size()", equalTo(10));
 
         // The activation code's step counts as used: it cannot be replayed as the first login.
         verify(userId, activationCode).then().statusCode(422).body("type", equalTo("urn:totpd:problem:code-already-used"));

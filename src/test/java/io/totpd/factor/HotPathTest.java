@@ -15,7 +15,7 @@ import org.hibernate.SessionFactory;
 import org.hibernate.stat.Statistics;
 import org.junit.jupiter.api.Test;
 
-/** /verify is on every login: one read, and one write only for a right code. */
+/** /verify is on every login: one read, and at most one write. */
 @QuarkusTest
 class HotPathTest {
 
@@ -38,7 +38,20 @@ class HotPathTest {
     }
 
     @Test
-    void aRejectedCodeCostsOneRead() {
+    void aWrongCodeCostsOneReadAndTheWriteOfItsFailure() {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        String wrong = code(secret, clock, 5);
+
+        Statistics statistics = statementsOf(() ->
+                api().body(Map.of("userId", userId, "code", wrong)).post("/verify").then().statusCode(422));
+        assertEquals(2, statistics.getPrepareStatementCount(), "statements");
+        assertEquals(1, statistics.getQueryExecutionCount(), "reads");
+    }
+
+    @Test
+    void aReplayedCodeCostsOneRead() {
         String userId = newUserId();
         String secret = activeUser(userId, clock);
 

@@ -41,14 +41,25 @@ class SecretAtRestTest {
     AgroalDataSource database;
 
     @Test
-    void theDatabaseHoldsTheSecretInNoReadableForm() throws SQLException {
+    void theDatabaseHoldsNoSecretAndNoBackupCodeInAReadableForm() throws SQLException {
         String pending = newUserId();
         byte[] pendingSecret = Base32.decode(enroll(pending).getString("secret"));
         String active = newUserId();
-        byte[] activeSecret = Base32.decode(activeUser(active, clock));
+        String activeSecret = enroll(active).getString("secret");
+        List<String> backupCodes = api().body(Map.of("userId", active, "code", code(activeSecret, clock, 0)))
+                .post("/activate").then().statusCode(200).extract().jsonPath().getList("backupCodes", String.class);
 
-        assertHoldsNoTraceOf(pendingSecret, rowOf(pending));
-        assertHoldsNoTraceOf(activeSecret, rowOf(active));
+        assertHoldsNoTraceOf(forms(pendingSecret), rowsOf(pending));
+        List<byte[]> activeForms = new ArrayList<>(forms(Base32.decode(activeSecret)));
+        for (String backupCode : backupCodes) {
+            String normalised = backupCode.replace("-", "");
+            // The first character is the code's public tag; the other eleven are its secret.
+            activeForms.add(normalised.substring(1).getBytes(StandardCharsets.US_ASCII));
+            activeForms.add(normalised.substring(1).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        }
+        List<byte[]> rows = rowsOf(active);
+        assertHoldsNoTraceOf(activeForms, rows);
+        assertEquals(true, rows.size() > 10 * 4, "the backup code rows were read too");
     }
 
     @Test
@@ -75,43 +86,51 @@ class SecretAtRestTest {
         api().body(Map.of("userId", victim, "code", code(victimSecret, clock, 0))).post("/verify").then().statusCode(200);
     }
 
-    private static void assertHoldsNoTraceOf(byte[] secret, List<byte[]> columns) {
+    private static List<byte[]> forms(byte[] secret) {
         String base32 = Base32.encode(secret);
-        List<byte[]> forms = List.of(secret, base32.getBytes(StandardCharsets.US_ASCII),
+        return List.of(secret, base32.getBytes(StandardCharsets.US_ASCII),
                 base32.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII),
                 Base32.grouped(base32).getBytes(StandardCharsets.US_ASCII),
                 Base64.getEncoder().encode(secret), HexFormat.of().formatHex(secret).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void assertHoldsNoTraceOf(List<byte[]> forms, List<byte[]> columns) {
         for (byte[] column : columns) {
             for (byte[] form : forms) {
                 // Any eight consecutive bytes of a form would already give away 40 or more bits.
                 for (int start = 0; start + 8 <= form.length; start++) {
                     assertFalse(contains(column, java.util.Arrays.copyOfRange(form, start, start + 8)),
-                            "a column holds part of the secret");
+                            "a column holds part of a secret");
                 }
             }
         }
     }
 
-    private List<byte[]> rowOf(String userId) throws SQLException {
-        try (Connection connection = database.getConnection();
-                PreparedStatement select = connection.prepareStatement("SELECT * FROM factor WHERE user_id = ?")) {
-            select.setString(1, userId);
-            try (ResultSet row = select.executeQuery()) {
-                List<byte[]> columns = new ArrayList<>();
-                row.next();
-                for (int i = 1; i <= row.getMetaData().getColumnCount(); i++) {
-                    byte[] raw = row.getBytes(i);
-                    String text = row.getString(i);
-                    if (raw != null) {
-                        columns.add(raw);
-                    }
-                    if (text != null) {
-                        columns.add(text.getBytes(StandardCharsets.UTF_8));
+    /** Every column of every row the user has, in every table, as raw bytes and as text. */
+    private List<byte[]> rowsOf(String userId) throws SQLException {
+        List<byte[]> columns = new ArrayList<>();
+        for (String query : List.of("SELECT * FROM enrollment WHERE user_id = ?", "SELECT * FROM factor WHERE user_id = ?",
+                "SELECT b.* FROM backup_code b JOIN factor f ON f.id = b.factor_id WHERE f.user_id = ?")) {
+            try (Connection connection = database.getConnection();
+                    PreparedStatement select = connection.prepareStatement(query)) {
+                select.setString(1, userId);
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        for (int i = 1; i <= row.getMetaData().getColumnCount(); i++) {
+                            byte[] raw = row.getBytes(i);
+                            String text = row.getString(i);
+                            if (raw != null) {
+                                columns.add(raw);
+                            }
+                            if (text != null) {
+                                columns.add(text.getBytes(StandardCharsets.UTF_8));
+                            }
+                        }
                     }
                 }
-                return columns;
             }
         }
+        return columns;
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {

@@ -48,7 +48,7 @@ class TotpTest {
     void acceptsTheCurrentStepAndOneEitherSide() {
         long now = 1_000_000;
         for (long step = now - 1; step <= now + 1; step++) {
-            Totp.Check check = DEFAULT.check(SECRET, DEFAULT.code(SECRET, step), now, null);
+            Totp.Check check = DEFAULT.check(SECRET, DEFAULT.code(SECRET, step), now, 0, null);
             assertEquals(Outcome.ACCEPTED, check.outcome());
             assertEquals(step, check.step());
         }
@@ -57,29 +57,39 @@ class TotpTest {
     @Test
     void rejectsCodesTwoStepsAway() {
         long now = 1_000_000;
-        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now - 2), now, null).outcome());
-        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now + 2), now, null).outcome());
+        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now - 2), now, 0, null).outcome());
+        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now + 2), now, 0, null).outcome());
     }
 
     @Test
     void neverAcceptsAStepAtOrBelowTheLastUsedOne() {
         long now = 1_000_000;
-        assertEquals(Outcome.REPLAYED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now), now, now).outcome());
-        assertEquals(Outcome.REPLAYED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now - 1), now, now).outcome());
-        assertEquals(Outcome.ACCEPTED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now + 1), now, now).outcome());
+        assertEquals(Outcome.REPLAYED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now), now, 0, now).outcome());
+        assertEquals(Outcome.REPLAYED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now - 1), now, 0, now).outcome());
+        assertEquals(Outcome.ACCEPTED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now + 1), now, 0, now).outcome());
+    }
+
+    @Test
+    void theWindowFollowsTheDriftItIsGiven() {
+        long now = 1_000_000;
+        for (int offset = -3; offset <= -1; offset++) {
+            assertEquals(Outcome.ACCEPTED, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now + offset), now, -2, null).outcome());
+        }
+        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now), now, -2, null).outcome());
+        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, DEFAULT.code(SECRET, now - 4), now, -2, null).outcome());
     }
 
     @Test
     void anotherSecretsCodeIsInvalid() {
         long now = 1_000_000;
-        assertEquals(Outcome.INVALID, DEFAULT.check(Secrets.generate(), DEFAULT.code(SECRET, now), now, null).outcome());
+        assertEquals(Outcome.INVALID, DEFAULT.check(Secrets.generate(), DEFAULT.code(SECRET, now), now, 0, null).outcome());
     }
 
     @Test
     void codesOfAnotherLengthNeverMatch() {
         Totp eight = new Totp(HmacAlgorithm.SHA1, 8, Duration.ofSeconds(30));
         long now = 1_000_000;
-        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, eight.code(SECRET, now), now, null).outcome());
+        assertEquals(Outcome.INVALID, DEFAULT.check(SECRET, eight.code(SECRET, now), now, 0, null).outcome());
     }
 
     @ParameterizedTest

@@ -8,6 +8,7 @@ import io.totpd.otp.HmacAlgorithm;
 import io.totpd.otp.Totp;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -35,8 +36,18 @@ public final class Users {
 
     /** Enrolls and activates a new user with the current code; returns the secret. */
     public static String activeUser(String userId, Clock clock) {
+        return activated(userId, clock).secret();
+    }
+
+    /** Enrolls and activates a new user with the current code. */
+    public static Activated activated(String userId, Clock clock) {
         String secret = enroll(userId).getString("secret");
-        api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/activate").then().statusCode(200);
-        return secret;
+        List<String> backupCodes = api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/activate")
+                .then().statusCode(200).extract().jsonPath().getList("backupCodes", String.class);
+        return new Activated(secret, backupCodes);
+    }
+
+    /** What activation hands over: the secret the phone holds and the backup codes, in display form. */
+    public record Activated(String secret, List<String> backupCodes) {
     }
 }

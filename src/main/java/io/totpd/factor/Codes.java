@@ -1,0 +1,23 @@
+package io.totpd.factor;
+
+import io.totpd.http.ProblemType;
+import io.totpd.otp.Totp;
+import io.totpd.recovery.BackupCodes;
+
+/** Submitted codes, normalised before anything else sees them; a malformed one is a 400. */
+final class Codes {
+
+    static final String BODY_REQUIRED = "a JSON body is required";
+
+    private Codes() {
+    }
+
+    static String totp(String code) {
+        return Totp.normalise(code).orElseThrow(() -> ProblemType.INVALID_REQUEST.exception("code: must be 6 or 8 digits"));
+    }
+
+    static String backup(String code) {
+        return BackupCodes.normalise(code).orElseThrow(() -> ProblemType.INVALID_REQUEST.exception(
+                "backupCode: must be 12 characters of Crockford Base32, as XXXX-XXXX-XXXX"));
+    }
+}

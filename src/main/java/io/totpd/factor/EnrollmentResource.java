@@ -1,0 +1,71 @@
+package io.totpd.factor;
+
+import io.totpd.factor.Api.Activation;
+import io.totpd.factor.Api.CodeRequest;
+import io.totpd.factor.Api.EnrollRequest;
+import io.totpd.factor.Api.Enrollment;
+import io.totpd.http.ProblemType;
+import io.totpd.qr.QrCodes;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.net.URI;
+import org.jboss.resteasy.reactive.RestResponse;
+
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class EnrollmentResource {
+
+    private final EnrollmentService enrollments;
+    private final CodeCheckLog checks;
+
+    EnrollmentResource(EnrollmentService enrollments, CodeCheckLog checks) {
+        this.enrollments = enrollments;
+        this.checks = checks;
+    }
+
+    @POST
+    @Path("enroll")
+    public RestResponse<Enrollment> enroll(@Valid @NotNull(message = Codes.BODY_REQUIRED) EnrollRequest body) {
+        Enrollment enrollment = enrollments.enroll(body.userId(), body.accountName(), Boolean.TRUE.equals(body.replace()));
+        return RestResponse.ResponseBuilder.<Enrollment>created(URI.create("/users/" + body.userId())).entity(enrollment).build();
+    }
+
+    @GET
+    @Path("enroll/{userId}/qr.png")
+    @Produces("image/png")
+    public RestResponse<byte[]> qrCode(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
+            @QueryParam("size") String size) {
+        byte[] png = QrCodes.png(enrollments.pendingKeyUri(userId), size(size));
+        return RestResponse.ResponseBuilder.ok(png, "image/png").build();
+    }
+
+    @POST
+    @Path("activate")
+    public Activation activate(@Valid @NotNull(message = Codes.BODY_REQUIRED) CodeRequest body) {
+        return checks.record("activate", body.userId(), enrollments.activate(body.userId(), Codes.totp(body.code()))).orThrow();
+    }
+
+    private static int size(String size) {
+        if (size == null) {
+            return QrCodes.DEFAULT_SIZE;
+        }
+        if (size.matches("\\d{1,4}")) {
+            int pixels = Integer.parseInt(size);
+            if (pixels >= QrCodes.MIN_SIZE && pixels <= QrCodes.MAX_SIZE) {
+                return pixels;
+            }
+        }
+        throw ProblemType.INVALID_REQUEST.exception(
+                "size: must be a whole number of pixels from " + QrCodes.MIN_SIZE + " to " + QrCodes.MAX_SIZE);
+    }
+}

@@ -1,0 +1,67 @@
+package io.totpd.factor;
+
+import io.quarkus.runtime.Startup;
+import io.totpd.TotpdConfig;
+import io.totpd.otp.HmacAlgorithm;
+import io.totpd.otp.KeyUri;
+import io.totpd.otp.Totp;
+import io.totpd.recovery.Argon2id;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The settings every use case shares, checked once at start-up: a service that could not enroll,
+ * lock or hash correctly should not start at all.
+ */
+@Singleton
+@Startup
+class FactorPolicy {
+
+    /** Until callers carry tenants, every user lives in this one. */
+    static final String TENANT = "default";
+
+    final String issuer;
+    final Totp enrollmentTotp;
+    final Duration enrollmentLifetime;
+    final int maxDriftSteps;
+    final Lockout lockout;
+    final Argon2id argon2;
+    private final Clock clock;
+
+    FactorPolicy(TotpdConfig config, Clock clock) {
+        this.clock = clock;
+        this.issuer = config.issuer();
+        KeyUri.requireLabelPart("issuer (totpd.issuer)", issuer);
+        this.enrollmentTotp = new Totp(config.totp().algorithm(), config.totp().digits(), config.totp().period());
+        this.enrollmentLifetime = config.enrollment().lifetime();
+        this.maxDriftSteps = config.totp().maxDriftSteps();
+        if (maxDriftSteps < Totp.WINDOW || maxDriftSteps > 10) {
+            throw new IllegalArgumentException("totpd.totp.max-drift-steps must be 1 to 10");
+        }
+        this.lockout = new Lockout(config.lockout().lockAfterFailures(), config.lockout().firstLock(),
+                config.lockout().maxLock(), config.lockout().disableAfterFailures());
+        this.argon2 = new Argon2id(config.backupCodes().argon2MemoryKib(), config.backupCodes().argon2Iterations(),
+                config.backupCodes().argon2Parallelism());
+    }
+
+    Instant now() {
+        // PostgreSQL keeps microseconds; milliseconds keep every timestamp the API returns stable.
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    static Totp totp(HmacAlgorithm algorithm, short digits, int periodSeconds) {
+        return new Totp(algorithm, digits, Duration.ofSeconds(periodSeconds));
+    }
+
+    /**
+     * Where the next window is centred: the offset of the step that just matched, held close enough
+     * to server time that no step of the window is more than {@code maxDriftSteps} away from it.
+     */
+    short drift(long matchedStep, long currentStep) {
+        int bound = maxDriftSteps - Totp.WINDOW;
+        return (short) Math.max(-bound, Math.min(bound, matchedStep - currentStep));
+    }
+}

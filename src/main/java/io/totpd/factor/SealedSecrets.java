@@ -1,0 +1,55 @@
+package io.totpd.factor;
+
+import io.totpd.crypto.Aead;
+import jakarta.inject.Singleton;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.UUID;
+
+/**
+ * Encrypts and decrypts the secrets of enrollments and factors. The associated data names the table
+ * and the row, length-prefixed so that no two rows share an encoding: a ciphertext moved to another
+ * row, or from an enrollment to a factor, does not decrypt.
+ */
+@Singleton
+class SealedSecrets {
+
+    private final Aead aead;
+
+    SealedSecrets(Aead aead) {
+        this.aead = aead;
+    }
+
+    void seal(Enrollment enrollment, byte[] secret) {
+        Aead.Sealed sealed = aead.encrypt(secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
+        enrollment.secretKeyId = sealed.keyId();
+        enrollment.secretCiphertext = sealed.ciphertext();
+    }
+
+    void seal(Factor factor, byte[] secret) {
+        Aead.Sealed sealed = aead.encrypt(secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
+        factor.secretKeyId = sealed.keyId();
+        factor.secretCiphertext = sealed.ciphertext();
+    }
+
+    byte[] open(Enrollment enrollment) {
+        return aead.decrypt(new Aead.Sealed(enrollment.secretKeyId, enrollment.secretCiphertext),
+                associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
+    }
+
+    byte[] open(Factor factor) {
+        return aead.decrypt(new Aead.Sealed(factor.secretKeyId, factor.secretCiphertext),
+                associatedData("factor", factor.tenant, factor.userId, factor.id));
+    }
+
+    private static byte[] associatedData(String table, String tenant, String userId, UUID id) {
+        byte[][] parts = {("totpd." + table + ".v1").getBytes(StandardCharsets.UTF_8), tenant.getBytes(StandardCharsets.UTF_8),
+                userId.getBytes(StandardCharsets.UTF_8), id.toString().getBytes(StandardCharsets.UTF_8)};
+        ByteBuffer buffer = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> Integer.BYTES + p.length).sum());
+        for (byte[] part : parts) {
+            buffer.putInt(part.length).put(part);
+        }
+        return buffer.array();
+    }
+}

@@ -1,0 +1,118 @@
+package io.totpd.factor;
+
+import static io.totpd.factor.FactorPolicy.TENANT;
+
+import io.totpd.factor.Api.Recovery;
+import io.totpd.factor.Api.Verification;
+import io.totpd.http.ProblemType;
+import io.totpd.otp.Totp;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.Arrays;
+
+/**
+ * Sign-in with a TOTP code or a backup code. Each check holds the factor's row lock, so that failure
+ * counts, locks and the replay rule hold across every replica; a wrong code is a returned result,
+ * so the failure it records commits.
+ */
+@ApplicationScoped
+public class VerificationService {
+
+    private final FactorRepository factors;
+    private final BackupCodeService backupCodes;
+    private final SealedSecrets secrets;
+    private final FactorPolicy policy;
+
+    VerificationService(FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets, FactorPolicy policy) {
+        this.factors = factors;
+        this.backupCodes = backupCodes;
+        this.secrets = secrets;
+        this.policy = policy;
+    }
+
+    /** The hot path: one locking read, and one write when anything changed. */
+    @Transactional
+    public Checked<Verification> verify(String userId, String code) {
+        Factor factor = factors.lockByUser(TENANT, userId);
+        Instant now = policy.now();
+        Checked<Verification> refused = refusal(factor, factor == null ? null : factor.totpAttempts, now);
+        if (refused != null) {
+            return refused;
+        }
+        Totp totp = FactorPolicy.totp(factor.algorithm, factor.digits, factor.periodSeconds);
+        long currentStep = totp.step(now);
+        byte[] secret = secrets.open(factor);
+        Totp.Check check;
+        try {
+            check = totp.check(secret, code, currentStep, factor.driftSteps, factor.lastStep);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+        switch (check.outcome()) {
+            case ACCEPTED -> {
+                factor.lastStep = check.step();
+                factor.driftSteps = policy.drift(check.step(), currentStep);
+                factor.lastVerifiedAt = now;
+                factor.totpAttempts.reset();
+                return Checked.ok(new Verification(userId, true, "totp"));
+            }
+            case REPLAYED -> {
+                return Checked.failed(ProblemType.CODE_ALREADY_USED,
+                        "a code of this time step or a later one was accepted already; wait for the next code");
+            }
+            default -> {
+                fail(factor, factor.totpAttempts, now);
+                return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
+            }
+        }
+    }
+
+    /** A backup code, on its own failure budget; success also lifts a TOTP lock. */
+    @Transactional
+    public Checked<Recovery> recover(String userId, String backupCode) {
+        Factor factor = factors.lockByUser(TENANT, userId);
+        Instant now = policy.now();
+        Checked<Recovery> refused = refusal(factor, factor == null ? null : factor.recoveryAttempts, now);
+        if (refused != null) {
+            return refused;
+        }
+        BackupCodeService.Redemption redemption = backupCodes.redeem(factor, backupCode, now);
+        switch (redemption.outcome()) {
+            case ACCEPTED -> {
+                factor.lastVerifiedAt = now;
+                factor.totpAttempts.reset();
+                factor.recoveryAttempts.reset();
+                return Checked.ok(new Recovery(userId, true, "backup_code", redemption.remaining()));
+            }
+            case USED -> {
+                return Checked.failed(ProblemType.CODE_ALREADY_USED, "this backup code was used already");
+            }
+            default -> {
+                fail(factor, factor.recoveryAttempts, now);
+                return Checked.failed(ProblemType.INVALID_CODE, "the backup code is not valid for this user");
+            }
+        }
+    }
+
+    /** Why no code may be checked at all: no factor, a disabled one, or a lock. Null when one may. */
+    private static <T> Checked<T> refusal(Factor factor, Attempts attempts, Instant now) {
+        if (factor == null) {
+            return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
+        }
+        if (factor.state == Factor.State.DISABLED) {
+            return Checked.failed(ProblemType.FACTOR_DISABLED,
+                    "too many wrong codes disabled this factor; the user must enroll again");
+        }
+        if (attempts.lockedAt(now)) {
+            return Checked.locked(attempts.lockedUntil, now);
+        }
+        return null;
+    }
+
+    private void fail(Factor factor, Attempts attempts, Instant now) {
+        if (attempts.fail(policy.lockout, now)) {
+            factor.state = Factor.State.DISABLED;
+        }
+    }
+}
