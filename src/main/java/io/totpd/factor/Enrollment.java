@@ -1,9 +1,7 @@
 package io.totpd.factor;
 
-import io.totpd.otp.HmacAlgorithm;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import java.time.Instant;
 import java.util.UUID;
@@ -20,12 +18,8 @@ public class Enrollment {
     public String tenant;
     public String userId;
     public String accountName;
-    @Enumerated(EnumType.STRING)
-    public HmacAlgorithm algorithm;
-    public short digits;
-    public int periodSeconds;
-    public String secretKeyId;
-    public byte[] secretCiphertext;
+    @Embedded
+    public TotpSecret secret;
     public Instant createdAt;
     public Instant expiresAt;
 }

@@ -56,9 +56,7 @@ public class EnrollmentService {
         Instant now = policy.now();
         Totp totp = policy.enrollmentTotp;
         enrollment.accountName = accountName == null ? userId : accountName;
-        enrollment.algorithm = totp.algorithm();
-        enrollment.digits = (short) totp.digits();
-        enrollment.periodSeconds = (int) totp.periodSeconds();
+        enrollment.secret = TotpSecret.withParametersOf(totp);
         enrollment.createdAt = now;
         enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
 
@@ -73,7 +71,7 @@ public class EnrollmentService {
             String base32 = Base32.encode(secret);
             return new Api.Enrollment(userId, base32, Base32.grouped(base32), keyUri(enrollment, base32),
                     "/enroll/" + userId + "/qr.png", enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
-                    enrollment.periodSeconds);
+                    (int) totp.periodSeconds());
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
@@ -114,7 +112,7 @@ public class EnrollmentService {
         if (!now.isBefore(enrollment.expiresAt)) {
             return Checked.failed(ProblemType.ENROLLMENT_EXPIRED, "the enrollment expired; enroll again");
         }
-        Totp totp = FactorPolicy.totp(enrollment.algorithm, enrollment.digits, enrollment.periodSeconds);
+        Totp totp = enrollment.secret.totp();
         long currentStep = totp.step(now);
         byte[] secret = secrets.open(enrollment);
         try {
@@ -132,9 +130,7 @@ public class EnrollmentService {
                 factor.createdAt = now;
             }
             factor.state = Factor.State.ACTIVE;
-            factor.algorithm = enrollment.algorithm;
-            factor.digits = enrollment.digits;
-            factor.periodSeconds = enrollment.periodSeconds;
+            factor.secret = TotpSecret.withParametersOf(totp);
             secrets.seal(factor, secret);
             factor.activatedAt = now;
             factor.lastVerifiedAt = null;
@@ -154,7 +150,6 @@ public class EnrollmentService {
     }
 
     private String keyUri(Enrollment enrollment, String base32Secret) {
-        Totp totp = FactorPolicy.totp(enrollment.algorithm, enrollment.digits, enrollment.periodSeconds);
-        return KeyUri.totp(policy.issuer, enrollment.accountName, base32Secret, totp);
+        return KeyUri.totp(policy.issuer, enrollment.accountName, base32Secret, enrollment.secret.totp());
     }
 }

@@ -1,6 +1,5 @@
 package io.totpd.factor;
 
-import io.totpd.otp.HmacAlgorithm;
 import jakarta.persistence.AttributeOverride;
 import jakarta.persistence.AttributeOverrides;
 import jakarta.persistence.Column;
@@ -24,12 +23,8 @@ public class Factor {
     public String userId;
     @Enumerated(EnumType.STRING)
     public State state;
-    @Enumerated(EnumType.STRING)
-    public HmacAlgorithm algorithm;
-    public short digits;
-    public int periodSeconds;
-    public String secretKeyId;
-    public byte[] secretCiphertext;
+    @Embedded
+    public TotpSecret secret;
     public Instant createdAt;
     public Instant activatedAt;
     public Instant lastVerifiedAt;

@@ -2,7 +2,6 @@ package io.totpd.factor;
 
 import io.quarkus.runtime.Startup;
 import io.totpd.TotpdConfig;
-import io.totpd.otp.HmacAlgorithm;
 import io.totpd.otp.KeyUri;
 import io.totpd.otp.Totp;
 import io.totpd.recovery.Argon2id;
@@ -50,10 +49,6 @@ class FactorPolicy {
     Instant now() {
         // PostgreSQL keeps microseconds; milliseconds keep every timestamp the API returns stable.
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
-    static Totp totp(HmacAlgorithm algorithm, short digits, int periodSeconds) {
-        return new Totp(algorithm, digits, Duration.ofSeconds(periodSeconds));
     }
 
     /**

@@ -22,25 +22,29 @@ class SealedSecrets {
     }
 
     void seal(Enrollment enrollment, byte[] secret) {
-        Aead.Sealed sealed = aead.encrypt(secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
-        enrollment.secretKeyId = sealed.keyId();
-        enrollment.secretCiphertext = sealed.ciphertext();
+        seal(enrollment.secret, secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
     }
 
     void seal(Factor factor, byte[] secret) {
-        Aead.Sealed sealed = aead.encrypt(secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
-        factor.secretKeyId = sealed.keyId();
-        factor.secretCiphertext = sealed.ciphertext();
+        seal(factor.secret, secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
     }
 
     byte[] open(Enrollment enrollment) {
-        return aead.decrypt(new Aead.Sealed(enrollment.secretKeyId, enrollment.secretCiphertext),
-                associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
+        return open(enrollment.secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
     }
 
     byte[] open(Factor factor) {
-        return aead.decrypt(new Aead.Sealed(factor.secretKeyId, factor.secretCiphertext),
-                associatedData("factor", factor.tenant, factor.userId, factor.id));
+        return open(factor.secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
+    }
+
+    private void seal(TotpSecret stored, byte[] secret, byte[] associatedData) {
+        Aead.Sealed sealed = aead.encrypt(secret, associatedData);
+        stored.secretKeyId = sealed.keyId();
+        stored.secretCiphertext = sealed.ciphertext();
+    }
+
+    private byte[] open(TotpSecret stored, byte[] associatedData) {
+        return aead.decrypt(new Aead.Sealed(stored.secretKeyId, stored.secretCiphertext), associatedData);
     }
 
     private static byte[] associatedData(String table, String tenant, String userId, UUID id) {

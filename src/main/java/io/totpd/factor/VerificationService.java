@@ -40,7 +40,7 @@ public class VerificationService {
         if (refused != null) {
             return refused;
         }
-        Totp totp = FactorPolicy.totp(factor.algorithm, factor.digits, factor.periodSeconds);
+        Totp totp = factor.secret.totp();
         long currentStep = totp.step(now);
         byte[] secret = secrets.open(factor);
         Totp.Check check;
