@@ -4,7 +4,10 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.totpd.otp.HmacAlgorithm;
 import java.time.Duration;
+import io.totpd.caller.Scope;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** All of the service's own settings; each can also be set as an environment variable, e.g. TOTPD_ISSUER. */
 @ConfigMapping(prefix = "totpd")
@@ -23,6 +26,34 @@ public interface TotpdConfig {
     Lockout lockout();
 
     BackupCodes backupCodes();
+
+    Audit audit();
+
+    interface Audit {
+        /** How long audit events are kept, also after the user is deleted. */
+        @WithDefault("400d")
+        Duration retention();
+    }
+
+    /**
+     * The services allowed to call, by name, e.g. {@code totpd.callers.portal.tenant=acme}. Production
+     * refuses to start without one.
+     */
+    Map<String, Caller> callers();
+
+    interface Caller {
+        /** The tenant whose users this caller sees; callers of one tenant share its users. */
+        String tenant();
+
+        /** {@code verify} (POST /verify and /recover) and/or {@code manage} (every other call). */
+        Set<Scope> scopes();
+
+        /**
+         * The SHA-256 of each of the caller's API keys, in hex. Several, so that a key can be rotated
+         * without downtime: add the new one, deploy the caller, remove the old one.
+         */
+        List<String> keySha256();
+    }
 
     interface Totp {
         /** HMAC of new enrollments. Anything but SHA1 breaks Google Authenticator and others, which ignore it. */

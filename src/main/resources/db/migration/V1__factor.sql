@@ -60,3 +60,19 @@ CREATE TABLE backup_code (
 -- Let key rotation find the rows still under an old key.
 CREATE INDEX enrollment_secret_key_id ON enrollment (secret_key_id);
 CREATE INDEX factor_secret_key_id ON factor (secret_key_id);
+
+-- The audit trail: every outcome, written in the transaction of the change it records. It outlives
+-- the factor (no foreign key) and is pruned by age. Never a secret, code or backup code.
+CREATE TABLE audit_event (
+    id          bigint       GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant      varchar(64)  NOT NULL,
+    user_id     varchar(128) NOT NULL,
+    type        varchar(32)  NOT NULL,
+    method      varchar(16),
+    caller      varchar(64)  NOT NULL,
+    request_id  varchar(64)  NOT NULL,
+    occurred_at timestamptz  NOT NULL
+);
+
+CREATE INDEX audit_event_user ON audit_event (tenant, user_id, id DESC);
+CREATE INDEX audit_event_occurred_at ON audit_event (occurred_at);

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ class PackagedApplicationIT {
     private static final Path APP = Path.of("target", "quarkus-app");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String API_KEY = "packaged-application-test-key";
 
     private static EmbeddedPostgres postgres;
     private static Map<String, String> database;
@@ -89,6 +91,22 @@ class PackagedApplicationIT {
         Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", developmentKeys));
         assertNotEquals(0, app.awaitExit());
         assertTrue(app.output().contains("development key"), app.output());
+    }
+
+    @Test
+    void productionRefusesToStartWithoutACaller() throws Exception {
+        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey()), false);
+        assertNotEquals(0, app.awaitExit());
+        assertTrue(app.output().contains("no caller is configured"), app.output());
+    }
+
+    @Test
+    void productionRefusesTheDevelopmentApiKey() throws Exception {
+        Launched app = launch(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey(),
+                "TOTPD_CALLERS_DEV_TENANT", "dev", "TOTPD_CALLERS_DEV_SCOPES", "verify",
+                "TOTPD_CALLERS_DEV_KEY_SHA256", HexFormat.of().formatHex(sha256("totpd-development-key"))));
+        assertNotEquals(0, app.awaitExit());
+        assertTrue(app.output().contains("published development key"), app.output());
     }
 
     @Test
@@ -156,6 +174,14 @@ class PackagedApplicationIT {
         }
     }
 
+    private static byte[] sha256(String text) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String randomKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
@@ -189,12 +215,17 @@ class PackagedApplicationIT {
     private static JsonNode post(Launched app, String path, String body, int expectedStatus) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(app.uri(path))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + API_KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(expectedStatus, response.statusCode(), response.body());
         return JSON.readTree(response.body());
     }
 
     private static Launched launch(Map<String, String> environment) throws IOException {
+        return launch(environment, true);
+    }
+
+    private static Launched launch(Map<String, String> environment, boolean withCaller) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -209,6 +240,11 @@ class PackagedApplicationIT {
         env.putAll(database);
         env.putAll(environment);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        if (withCaller) {
+            env.put("TOTPD_CALLERS_IT_TENANT", "it");
+            env.put("TOTPD_CALLERS_IT_SCOPES", "verify,manage");
+            env.put("TOTPD_CALLERS_IT_KEY_SHA256", HexFormat.of().formatHex(sha256(API_KEY)));
+        }
         return new Launched(builder.start(), port, log);
     }
 

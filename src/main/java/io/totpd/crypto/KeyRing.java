@@ -67,6 +67,10 @@ public final class KeyRing {
         return key;
     }
 
+    java.util.Collection<SecretKey> all() {
+        return keys.values();
+    }
+
     public boolean contains(String id) {
         return keys.containsKey(id);
     }

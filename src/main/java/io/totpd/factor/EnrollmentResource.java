@@ -6,6 +6,8 @@ import io.totpd.factor.Api.EnrollRequest;
 import io.totpd.factor.Api.Enrollment;
 import io.totpd.http.ProblemType;
 import io.totpd.qr.QrCodes;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import org.jboss.resteasy.reactive.RestResponse;
 
+@Requires(Scope.MANAGE)
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,6 +49,16 @@ public class EnrollmentResource {
     public RestResponse<byte[]> qrCode(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @QueryParam("size") String size) {
         byte[] png = QrCodes.png(enrollments.pendingKeyUri(userId), size(size));
+        return RestResponse.ResponseBuilder.ok(png, "image/png").build();
+    }
+
+    /** The signed link of {@code qrCodeUrl}: for a browser's img tag, so it takes no API key. */
+    @GET
+    @Path("qr/{token}")
+    @Produces("image/png")
+    @Requires.Nobody
+    public RestResponse<byte[]> linkedQrCode(@PathParam("token") String token, @QueryParam("size") String size) {
+        byte[] png = QrCodes.png(enrollments.linkedKeyUri(token), size(size));
         return RestResponse.ResponseBuilder.ok(png, "image/png").build();
     }
 

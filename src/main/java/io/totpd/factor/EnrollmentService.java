@@ -1,8 +1,9 @@
 package io.totpd.factor;
 
-import static io.totpd.factor.FactorPolicy.TENANT;
-
 import io.totpd.factor.Api.Activation;
+import io.totpd.audit.AuditEvent;
+import io.totpd.audit.AuditTrail;
+import io.totpd.caller.CurrentCaller;
 import io.totpd.http.ProblemType;
 import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
@@ -24,14 +25,21 @@ public class EnrollmentService {
     private final BackupCodeService backupCodes;
     private final SealedSecrets secrets;
     private final FactorPolicy policy;
+    private final CurrentCaller caller;
+    private final QrLinks qrLinks;
+    private final AuditTrail audit;
 
     EnrollmentService(EnrollmentRepository enrollments, FactorRepository factors, BackupCodeService backupCodes,
-            SealedSecrets secrets, FactorPolicy policy) {
+            SealedSecrets secrets, FactorPolicy policy,
+            CurrentCaller caller, QrLinks qrLinks, AuditTrail audit) {
         this.enrollments = enrollments;
         this.factors = factors;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
         this.policy = policy;
+        this.caller = caller;
+        this.qrLinks = qrLinks;
+        this.audit = audit;
     }
 
     /**
@@ -40,17 +48,17 @@ public class EnrollmentService {
      */
     @Transactional
     public Api.Enrollment enroll(String userId, String accountName, boolean replace) {
-        Factor factor = factors.findByUser(TENANT, userId);
+        Factor factor = factors.findByUser(caller.tenant(), userId);
         if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
             throw ProblemType.FACTOR_ALREADY_ACTIVE.exception(
                     "this user has an active factor; send \"replace\": true to enroll a new phone, or delete it first");
         }
-        Enrollment enrollment = enrollments.lockByUser(TENANT, userId);
+        Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
         boolean isNew = enrollment == null;
         if (isNew) {
             enrollment = new Enrollment();
             enrollment.id = UUID.randomUUID();
-            enrollment.tenant = TENANT;
+            enrollment.tenant = caller.tenant();
             enrollment.userId = userId;
         }
         Instant now = policy.now();
@@ -63,6 +71,7 @@ public class EnrollmentService {
         byte[] secret = Secrets.generate();
         try {
             secrets.seal(enrollment, secret);
+            audit.record(userId, AuditEvent.Type.ENROLLED);
             if (isNew) {
                 // Flushed here so that a concurrent first enrollment of the same user fails inside this
                 // method, as a conflict, not at commit.
@@ -70,7 +79,7 @@ public class EnrollmentService {
             }
             String base32 = Base32.encode(secret);
             return new Api.Enrollment(userId, base32, Base32.grouped(base32), keyUri(enrollment, base32),
-                    "/enroll/" + userId + "/qr.png", enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
+                    qrLinks.path(enrollment), enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
                     (int) totp.periodSeconds());
         } finally {
             Arrays.fill(secret, (byte) 0);
@@ -79,19 +88,26 @@ public class EnrollmentService {
 
     /** The otpauth URI of a pending enrollment, for its QR code; gone once it is activated. */
     public String pendingKeyUri(String userId) {
-        Enrollment enrollment = enrollments.findByUser(TENANT, userId);
+        Enrollment enrollment = enrollments.findByUser(caller.tenant(), userId);
         if (enrollment == null) {
             throw ProblemType.ENROLLMENT_NOT_FOUND.exception("this user has no pending enrollment");
         }
         if (!policy.now().isBefore(enrollment.expiresAt)) {
             throw ProblemType.ENROLLMENT_EXPIRED.exception("the enrollment expired; enroll again");
         }
-        byte[] secret = secrets.open(enrollment);
-        try {
-            return keyUri(enrollment, Base32.encode(secret));
-        } finally {
-            Arrays.fill(secret, (byte) 0);
+        return keyUri(enrollment);
+    }
+
+    /**
+     * The otpauth URI behind a signed QR link, which needs no caller. Whatever is wrong with the link
+     * (forged, expired, re-enrolled, activated) the answer is the same 404, so it tells nothing.
+     */
+    public String linkedKeyUri(String token) {
+        Enrollment enrollment = qrLinks.enrollmentId(token).map(enrollments::findById).orElse(null);
+        if (enrollment == null || !qrLinks.isValid(token, enrollment, policy.now())) {
+            throw ProblemType.NOT_FOUND.exception("no such QR code");
         }
+        return keyUri(enrollment);
     }
 
     /**
@@ -101,9 +117,9 @@ public class EnrollmentService {
      */
     @Transactional
     public Checked<Activation> activate(String userId, String code) {
-        Enrollment enrollment = enrollments.lockByUser(TENANT, userId);
+        Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
         if (enrollment == null) {
-            Factor factor = factors.findByUser(TENANT, userId);
+            Factor factor = factors.findByUser(caller.tenant(), userId);
             return factor != null && factor.state == Factor.State.ACTIVE
                     ? Checked.failed(ProblemType.FACTOR_ALREADY_ACTIVE, "this user's factor is already active")
                     : Checked.failed(ProblemType.ENROLLMENT_NOT_FOUND, "this user has no pending enrollment");
@@ -118,14 +134,16 @@ public class EnrollmentService {
         try {
             Totp.Check check = totp.check(secret, code, currentStep, 0, null);
             if (!check.accepted()) {
+                audit.record(userId, AuditEvent.Type.REJECTED, "totp");
                 return Checked.failed(ProblemType.INVALID_CODE, "the code does not match the pending secret");
             }
-            Factor factor = factors.lockByUser(TENANT, userId);
+            Factor factor = factors.lockByUser(caller.tenant(), userId);
             boolean isNew = factor == null;
+            audit.record(userId, isNew ? AuditEvent.Type.ACTIVATED : AuditEvent.Type.REPLACED);
             if (isNew) {
                 factor = new Factor();
                 factor.id = UUID.randomUUID();
-                factor.tenant = TENANT;
+                factor.tenant = caller.tenant();
                 factor.userId = userId;
                 factor.createdAt = now;
             }
@@ -144,6 +162,15 @@ public class EnrollmentService {
             enrollments.delete(enrollment);
             List<String> codes = backupCodes.issue(factor, now);
             return Checked.ok(new Activation(userId, "active", now, codes));
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    private String keyUri(Enrollment enrollment) {
+        byte[] secret = secrets.open(enrollment);
+        try {
+            return keyUri(enrollment, Base32.encode(secret));
         } finally {
             Arrays.fill(secret, (byte) 0);
         }

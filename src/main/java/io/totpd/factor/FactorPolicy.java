@@ -19,9 +19,6 @@ import java.time.temporal.ChronoUnit;
 @Startup
 class FactorPolicy {
 
-    /** Until callers carry tenants, every user lives in this one. */
-    static final String TENANT = "default";
-
     final String issuer;
     final Totp enrollmentTotp;
     final Duration enrollmentLifetime;

@@ -1,10 +1,8 @@
 package io.totpd.factor;
 
 import io.totpd.crypto.Aead;
+import io.totpd.crypto.Fields;
 import jakarta.inject.Singleton;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.UUID;
 
 /**
@@ -48,12 +46,6 @@ class SealedSecrets {
     }
 
     private static byte[] associatedData(String table, String tenant, String userId, UUID id) {
-        byte[][] parts = {("totpd." + table + ".v1").getBytes(StandardCharsets.UTF_8), tenant.getBytes(StandardCharsets.UTF_8),
-                userId.getBytes(StandardCharsets.UTF_8), id.toString().getBytes(StandardCharsets.UTF_8)};
-        ByteBuffer buffer = ByteBuffer.allocate(Arrays.stream(parts).mapToInt(p -> Integer.BYTES + p.length).sum());
-        for (byte[] part : parts) {
-            buffer.putInt(part.length).put(part);
-        }
-        return buffer.array();
+        return Fields.encode("totpd." + table + ".v1", tenant, userId, id.toString());
     }
 }

@@ -3,6 +3,8 @@ package io.totpd.factor;
 import io.totpd.factor.Api.BackupCodeSet;
 import io.totpd.factor.Api.UserStatus;
 import io.totpd.http.ProblemType;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -13,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestResponse;
 
+@Requires(Scope.MANAGE)
 @Path("/users/{userId}")
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {

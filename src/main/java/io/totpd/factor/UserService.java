@@ -1,8 +1,9 @@
 package io.totpd.factor;
 
-import static io.totpd.factor.FactorPolicy.TENANT;
-
 import io.totpd.factor.Api.UserStatus;
+import io.totpd.audit.AuditEvent;
+import io.totpd.audit.AuditTrail;
+import io.totpd.caller.CurrentCaller;
 import io.totpd.http.ProblemType;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -19,44 +20,54 @@ public class UserService {
     private final BackupCodeRepository codes;
     private final BackupCodeService backupCodes;
     private final FactorPolicy policy;
+    private final CurrentCaller caller;
+    private final AuditTrail audit;
 
     UserService(FactorRepository factors, EnrollmentRepository enrollments, BackupCodeRepository codes,
-            BackupCodeService backupCodes, FactorPolicy policy) {
+            BackupCodeService backupCodes, FactorPolicy policy,
+            CurrentCaller caller, AuditTrail audit) {
         this.factors = factors;
         this.enrollments = enrollments;
         this.codes = codes;
         this.backupCodes = backupCodes;
         this.policy = policy;
+        this.caller = caller;
+        this.audit = audit;
     }
 
     public Optional<UserStatus> status(String userId) {
-        Factor factor = factors.findByUser(TENANT, userId);
+        Factor factor = factors.findByUser(caller.tenant(), userId);
         if (factor != null) {
             Attempts attempts = factor.totpAttempts;
             return Optional.of(new UserStatus(userId, factor.state.name().toLowerCase(Locale.ROOT), factor.createdAt,
                     factor.activatedAt, factor.lastVerifiedAt, attempts.failures,
                     attempts.lockedAt(policy.now()) ? attempts.lockedUntil : null, codes.countUnused(factor.id)));
         }
-        return Optional.ofNullable(enrollments.findByUser(TENANT, userId))
+        return Optional.ofNullable(enrollments.findByUser(caller.tenant(), userId))
                 .map(e -> new UserStatus(userId, "pending", e.createdAt, null, null, 0, null, 0));
     }
 
     /** A new set of backup codes; the old set stops working in the same transaction. */
     @Transactional
     public List<String> regenerateBackupCodes(String userId) {
-        Factor factor = factors.lockByUser(TENANT, userId);
+        Factor factor = factors.lockByUser(caller.tenant(), userId);
         if (factor == null) {
             throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no active factor");
         }
         if (factor.state == Factor.State.DISABLED) {
             throw ProblemType.FACTOR_DISABLED.exception("this factor is disabled; the user must enroll again");
         }
+        audit.record(userId, AuditEvent.Type.BACKUP_CODES_REGENERATED);
         return backupCodes.issue(factor, policy.now());
     }
 
-    /** Removes the factor, its backup codes and any pending enrollment. */
+    /** Removes the factor, its backup codes and any pending enrollment; the audit trail stays. */
     @Transactional
     public boolean delete(String userId) {
-        return factors.deleteByUser(TENANT, userId) + enrollments.deleteByUser(TENANT, userId) > 0;
+        boolean deleted = factors.deleteByUser(caller.tenant(), userId) + enrollments.deleteByUser(caller.tenant(), userId) > 0;
+        if (deleted) {
+            audit.record(userId, AuditEvent.Type.DELETED);
+        }
+        return deleted;
     }
 }

@@ -4,6 +4,8 @@ import io.totpd.factor.Api.CodeRequest;
 import io.totpd.factor.Api.RecoverRequest;
 import io.totpd.factor.Api.Recovery;
 import io.totpd.factor.Api.Verification;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -12,6 +14,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+@Requires(Scope.VERIFY)
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)

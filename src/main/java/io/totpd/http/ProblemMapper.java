@@ -33,6 +33,9 @@ public class ProblemMapper {
         if (e.retryAfter != null) {
             response.header("Retry-After", e.retryAfter.toSeconds());
         }
+        if (e.type == ProblemType.UNAUTHORIZED) {
+            response.header("WWW-Authenticate", "Bearer");
+        }
         return response.build();
     }
 

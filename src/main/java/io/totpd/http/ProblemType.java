@@ -6,6 +6,8 @@ import java.util.Locale;
 /** Every kind of failure the API reports, with its HTTP status: the {@code type} callers branch on. */
 public enum ProblemType {
     INVALID_REQUEST(400, "Invalid request"),
+    UNAUTHORIZED(401, "Unauthorized"),
+    FORBIDDEN(403, "Forbidden"),
     FACTOR_DISABLED(403, "Factor disabled"),
     NOT_FOUND(404, "Not found"),
     FACTOR_NOT_FOUND(404, "No factor for this user"),

@@ -10,5 +10,7 @@ public class ResponseHeaders {
     public void noStore(ContainerResponseContext response) {
         response.getHeaders().putSingle("Cache-Control", "no-store");
         response.getHeaders().putSingle("X-Content-Type-Options", "nosniff");
+        // A signed QR link is a bearer credential for the QR code: never let it leak through a Referer.
+        response.getHeaders().putSingle("Referrer-Policy", "no-referrer");
     }
 }

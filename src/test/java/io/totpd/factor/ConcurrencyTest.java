@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.totpd.support.Callers;
 import io.totpd.support.TestClock;
 import jakarta.inject.Inject;
 import java.net.URI;
@@ -95,6 +96,7 @@ class ConcurrencyTest {
                 answers.add(pool.submit(() -> {
                     start.await();
                     HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + Callers.PORTAL)
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build();
                     return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
                 }));

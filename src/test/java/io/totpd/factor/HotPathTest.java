@@ -15,7 +15,7 @@ import org.hibernate.SessionFactory;
 import org.hibernate.stat.Statistics;
 import org.junit.jupiter.api.Test;
 
-/** /verify is on every login: one read, and at most one write. */
+/** /verify is on every login: one read, at most one write to the factor, and its audit event. */
 @QuarkusTest
 class HotPathTest {
 
@@ -33,8 +33,10 @@ class HotPathTest {
 
         Statistics statistics = statementsOf(() ->
                 api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(200));
-        assertEquals(2, statistics.getPrepareStatementCount(), "statements");
+        assertEquals(3, statistics.getPrepareStatementCount(), "statements");
         assertEquals(1, statistics.getQueryExecutionCount(), "reads");
+        assertEquals(1, statistics.getEntityUpdateCount(), "factor writes");
+        assertEquals(1, statistics.getEntityInsertCount(), "audit events");
     }
 
     @Test
@@ -46,18 +48,21 @@ class HotPathTest {
 
         Statistics statistics = statementsOf(() ->
                 api().body(Map.of("userId", userId, "code", wrong)).post("/verify").then().statusCode(422));
-        assertEquals(2, statistics.getPrepareStatementCount(), "statements");
+        assertEquals(3, statistics.getPrepareStatementCount(), "statements");
         assertEquals(1, statistics.getQueryExecutionCount(), "reads");
+        assertEquals(1, statistics.getEntityUpdateCount(), "factor writes");
+        assertEquals(1, statistics.getEntityInsertCount(), "audit events");
     }
 
     @Test
-    void aReplayedCodeCostsOneRead() {
+    void aReplayedCodeCostsOneReadAndItsAuditEvent() {
         String userId = newUserId();
         String secret = activeUser(userId, clock);
 
         Statistics statistics = statementsOf(() ->
                 api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(422));
-        assertEquals(1, statistics.getPrepareStatementCount(), "statements");
+        assertEquals(2, statistics.getPrepareStatementCount(), "statements");
+        assertEquals(0, statistics.getEntityUpdateCount(), "factor writes");
     }
 
     private Statistics statementsOf(Runnable request) {

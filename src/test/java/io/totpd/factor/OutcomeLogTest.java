@@ -63,7 +63,7 @@ class OutcomeLogTest {
             JsonPath enrollment = enroll(userId);
             String secret = enrollment.getString("secret");
             secrets.addAll(List.of(secret, enrollment.getString("manualEntryKey"), enrollment.getString("otpauthUri")));
-            given().get(enrollment.getString("qrCodeUrl")).then().statusCode(200);
+            api().get(enrollment.getString("qrCodeUrl")).then().statusCode(200);
 
             String activation = code(secret, clock, 0);
             secrets.add(activation);

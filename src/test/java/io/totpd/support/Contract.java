@@ -25,13 +25,23 @@ public final class Contract {
     private Contract() {
     }
 
-    /** A well-formed JSON request; request and response must both match the contract. */
+    /** A well-formed JSON request of the portal caller; request and response must both match the contract. */
     public static RequestSpecification api() {
-        return given().filter(REQUEST_AND_RESPONSE).contentType(ContentType.JSON);
+        return as(Callers.PORTAL);
     }
 
-    /** A request that may break the contract; the response must still match it. */
+    /** A well-formed JSON request with the given API key. */
+    public static RequestSpecification as(String apiKey) {
+        return given().filter(REQUEST_AND_RESPONSE).contentType(ContentType.JSON).auth().oauth2(apiKey);
+    }
+
+    /** A request of the portal caller that may break the contract; the response must still match it. */
     public static RequestSpecification raw() {
+        return anonymous().auth().oauth2(Callers.PORTAL);
+    }
+
+    /** A request without any key, which may break the contract; the response must still match it. */
+    public static RequestSpecification anonymous() {
         return given().filter(RESPONSE_ONLY);
     }
 

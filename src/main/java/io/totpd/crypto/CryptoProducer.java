@@ -7,18 +7,18 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-/** Builds the service's {@link Aead} from configuration once, at start-up, so a bad key stops the start. */
-public class AeadProducer {
+/** Builds the key ring from configuration once, at start-up, so that a bad key stops the start. */
+public class CryptoProducer {
 
     /** The id of the key in the dev and test profiles, which production refuses. */
     static final String DEVELOPMENT_KEY_ID = "development-only";
 
-    private static final Logger LOG = Logger.getLogger(AeadProducer.class);
+    private static final Logger LOG = Logger.getLogger(CryptoProducer.class);
 
     @Produces
     @Singleton
     @Startup
-    Aead aead(TotpdConfig config) {
+    KeyRing keyRing(TotpdConfig config) {
         KeyRing keys = KeyRing.parse(config.encryption().keys());
         if (keys.contains(DEVELOPMENT_KEY_ID)) {
             if (LaunchMode.current() == LaunchMode.NORMAL) {
@@ -29,6 +29,18 @@ public class AeadProducer {
                     + "production refuses to start with it", DEVELOPMENT_KEY_ID);
         }
         LOG.infof("Encrypting new secrets with key '%s'", keys.primaryId());
+        return keys;
+    }
+
+    @Produces
+    @Singleton
+    Aead aead(KeyRing keys) {
         return new Aead(keys);
+    }
+
+    @Produces
+    @Singleton
+    Signer signer(KeyRing keys) {
+        return new Signer(keys);
     }
 }

@@ -1,0 +1,66 @@
+package io.totpd.audit;
+
+import io.totpd.caller.CurrentCaller;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
+import io.totpd.factor.Api;
+import io.totpd.http.ProblemType;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+@Requires(Scope.MANAGE)
+@Path("/users/{userId}/events")
+@Produces(MediaType.APPLICATION_JSON)
+public class AuditResource {
+
+    static final int DEFAULT_LIMIT = 50;
+    static final int MAX_LIMIT = 200;
+
+    public record Event(long id, String type, String method, Instant occurredAt, String caller, String requestId) {
+    }
+
+    /** {@code nextBefore} is the {@code before} of the next page; null on the last one. */
+    public record EventPage(List<Event> events, Long nextBefore) {
+    }
+
+    private final AuditEventRepository events;
+    private final CurrentCaller caller;
+
+    AuditResource(AuditEventRepository events, CurrentCaller caller) {
+        this.events = events;
+        this.caller = caller;
+    }
+
+    /** A user's events, newest first; also of a deleted user, whose trail outlives the factor. */
+    @GET
+    public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
+            @QueryParam("limit") String limit, @QueryParam("before") String before) {
+        int size = number("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT).intValue();
+        Long cursor = before == null ? null : number("before", before, 1, Long.MAX_VALUE, 0);
+        List<Event> page = events.page(caller.tenant(), userId, cursor, size).stream()
+                .map(e -> new Event(e.id, e.type.name().toLowerCase(Locale.ROOT), e.method, e.occurredAt, e.caller, e.requestId))
+                .toList();
+        return new EventPage(page, page.size() == size ? page.get(page.size() - 1).id() : null);
+    }
+
+    private static Long number(String name, String value, long min, long max, long absent) {
+        if (value == null) {
+            return absent;
+        }
+        if (value.matches("\\d{1,18}")) {
+            long number = Long.parseLong(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        }
+        throw ProblemType.INVALID_REQUEST.exception(name + ": must be a whole number from " + min + " to " + max);
+    }
+}
