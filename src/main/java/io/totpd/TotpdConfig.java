@@ -124,5 +124,13 @@ public interface TotpdConfig {
          * until no row uses it. Required: the service refuses to start without one.
          */
         List<String> keys();
+
+        /** How often each replica moves rows still under an old key to the first key. */
+        @WithDefault("1m")
+        Duration rotationInterval();
+
+        /** Rows re-encrypted per transaction. */
+        @WithDefault("100")
+        int rotationBatch();
     }
 }

@@ -2,6 +2,7 @@ package io.totpd.factor;
 
 import io.totpd.factor.Api.Recovery;
 import io.totpd.factor.Api.Verification;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
@@ -29,15 +30,17 @@ public class VerificationService {
     private final FactorPolicy policy;
     private final CurrentCaller caller;
     private final AuditTrail audit;
+    private final MeterRegistry metrics;
 
     VerificationService(FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets, FactorPolicy policy,
-            CurrentCaller caller, AuditTrail audit) {
+            CurrentCaller caller, AuditTrail audit, MeterRegistry metrics) {
         this.factors = factors;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
         this.policy = policy;
         this.caller = caller;
         this.audit = audit;
+        this.metrics = metrics;
     }
 
     /** The hot path: one locking read, and one write when anything changed. */
@@ -60,6 +63,8 @@ public class VerificationService {
         }
         switch (check.outcome()) {
             case ACCEPTED -> {
+                // How far from server time this phone's code matched: clock drift, per offset.
+                metrics.counter("totpd.verify.matched.offset", "offset", Long.toString(check.step() - currentStep)).increment();
                 factor.lastStep = check.step();
                 factor.driftSteps = policy.drift(check.step(), currentStep);
                 factor.lastVerifiedAt = now;

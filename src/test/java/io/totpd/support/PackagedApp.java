@@ -1,0 +1,203 @@
+package io.totpd.support;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.totpd.otp.Base32;
+import io.totpd.otp.HmacAlgorithm;
+import io.totpd.otp.Totp;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The package operators run, {@code java -jar target/quarkus-app/quarkus-run.jar} in the prod
+ * profile, started as a separate process on a free port, as many times as a test needs.
+ */
+public record PackagedApp(Process process, int port, Path log) {
+
+    public static final Path DIRECTORY = Path.of("target", "quarkus-app");
+    /** The API key of the caller "it" (tenant "it", both scopes) that {@link #launch} configures. */
+    public static final String API_KEY = "packaged-application-test-key";
+    public static final Totp TOTP = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
+
+    /** HTTP/1.1, as a Kubernetes Service carries the callers' traffic. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The datasource settings for a database, as environment variables. */
+    public static Map<String, String> datasource(EmbeddedPostgres postgres) {
+        return Map.of("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"),
+                "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                "QUARKUS_DATASOURCE_PASSWORD", "postgres");
+    }
+
+    /** A new random encryption key entry, {@code id:base64}. */
+    public static String randomKey(String id) {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return id + ":" + Base64.getEncoder().encodeToString(key);
+    }
+
+    public static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts the package with the caller "it" configured and the given environment on top. */
+    public static PackagedApp launch(Map<String, String> environment) throws IOException {
+        return launch(environment, true);
+    }
+
+    public static PackagedApp launch(Map<String, String> environment, boolean withCaller) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path log = Files.createTempFile("totpd-packaged", ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", DIRECTORY.resolve("quarkus-run.jar").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_"));
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        if (withCaller) {
+            env.put("TOTPD_CALLERS_IT_TENANT", "it");
+            env.put("TOTPD_CALLERS_IT_SCOPES", "verify,manage");
+            env.put("TOTPD_CALLERS_IT_KEY_SHA256", HexFormat.of().formatHex(sha256(API_KEY)));
+        }
+        env.putAll(environment);
+        return new PackagedApp(builder.start(), port, log);
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** POSTs JSON as the caller "it" and asserts the status. */
+    public JsonNode post(String path, String body, int expectedStatus) throws Exception {
+        HttpResponse<String> response = send(path, body);
+        assertEquals(expectedStatus, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    public HttpResponse<String> send(String path, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + API_KEY)
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public int get(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    public String getText(String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the application did not exit");
+        }
+        return process.exitValue();
+    }
+
+    /** Stops it as Kubernetes does, with SIGTERM, and waits for the exit. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        return awaitExit();
+    }
+
+    public PackagedApp awaitReady() throws Exception {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the application exited\n" + output());
+            }
+            try {
+                if (get("/q/health/ready") == 200) {
+                    return this;
+                }
+            } catch (IOException notListeningYet) {
+                // keep polling
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the application was not ready within 60 s\n" + output());
+    }
+
+    public String output() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String quarkusStartedIn() {
+        Matcher matcher = Pattern.compile("started in ([0-9.]+s)").matcher(output());
+        return matcher.find() ? "Quarkus reports started in " + matcher.group(1) : "no start line";
+    }
+
+    public long residentMebibytes() throws IOException {
+        Map<String, String> status = new HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            int colon = line.indexOf(':');
+            status.put(line.substring(0, colon), line.substring(colon + 1).trim());
+        }
+        return Long.parseLong(status.get("VmRSS").replace(" kB", "")) / 1024;
+    }
+
+    /** A user enrolled and activated through this application's API. */
+    public ActiveUser newActiveUser() throws Exception {
+        String userId = "packaged-" + System.nanoTime();
+        JsonNode enrollment = post("/enroll", "{\"userId\":\"" + userId + "\"}", 201);
+        byte[] secret = Base32.decode(enrollment.get("secret").asText());
+        long step = TOTP.step(Instant.now());
+        JsonNode activation = post("/activate", "{\"userId\":\"" + userId + "\",\"code\":\"" + TOTP.code(secret, step) + "\"}", 200);
+        List<String> backupCodes = new ArrayList<>();
+        activation.get("backupCodes").forEach(code -> backupCodes.add(code.asText()));
+        return new ActiveUser(userId, secret, step, backupCodes);
+    }
+
+    /** What the phone and the printed sheet of an active user hold. */
+    public record ActiveUser(String userId, byte[] secret, long activationStep, List<String> backupCodes) {
+
+        /** The body of a /verify for the code {@code offset} steps after the activation step. */
+        public String verifyBody(int offset) {
+            return "{\"userId\":\"" + userId + "\",\"code\":\"" + TOTP.code(secret, activationStep + offset) + "\"}";
+        }
+    }
+}
