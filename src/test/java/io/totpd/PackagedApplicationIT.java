@@ -194,6 +194,51 @@ class PackagedApplicationIT {
     }
 
     @Test
+    void aHungDatabaseFailsClosedWithinSeconds() throws Exception {
+        Path data = Files.createTempDirectory("totpd-hang");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        EmbeddedPostgres own = startAt(data, port);
+        PackagedApp app = launch(Map.of(
+                "QUARKUS_DATASOURCE_JDBC_URL", own.getJdbcUrl("postgres", "postgres"),
+                "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                "TOTPD_ENCRYPTION_KEYS", randomKey("k1")));
+        List<ProcessHandle> postgresProcesses = new ArrayList<>();
+        try {
+            app.awaitReady();
+            ActiveUser user = app.newActiveUser();
+            ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim()))
+                    .orElseThrow();
+            postgresProcesses.add(postmaster);
+            postmaster.descendants().forEach(postgresProcesses::add);
+            // Freeze the server and its backends: connections stay open, nothing answers, as in a partition.
+            signal("STOP", postgresProcesses);
+            long before = System.nanoTime();
+            JsonNode problem = app.post("/verify", user.verifyBody(1), 503);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before);
+            assertEquals("urn:totpd:problem:service-unavailable", problem.get("type").asText());
+            assertTrue(millis < 6_000, "answered after " + millis + " ms");
+            LOG.log(Level.INFO, "Database hung: /verify answered 503 in {0} ms", millis);
+        } finally {
+            signal("CONT", postgresProcesses);
+            app.stop();
+            own.close();
+        }
+    }
+
+    private static void signal(String signal, List<ProcessHandle> processes) throws Exception {
+        if (processes.isEmpty()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        processes.forEach(p -> command.add(Long.toString(p.pid())));
+        assertEquals(0, new ProcessBuilder(command).inheritIO().start().waitFor());
+    }
+
+    @Test
     void aShutdownLetsRequestsInFlightFinish() throws Exception {
         PackagedApp app = launch(with(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey("k1")))).awaitReady();
         List<ActiveUser> users = new ArrayList<>();

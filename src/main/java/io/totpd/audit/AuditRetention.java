@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
 public class AuditRetention {
 
     private static final Logger LOG = Logger.getLogger(AuditRetention.class);
-    private static final int BATCH = 5_000;
+    private static final int BATCH = 1_000;
 
     private final AuditEventRepository events;
     private final Clock clock;

@@ -2,9 +2,11 @@ package io.totpd.factor;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.totpd.TotpdConfig;
 import io.totpd.crypto.KeyRing;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.util.Arrays;
@@ -18,6 +20,7 @@ import org.jboss.logging.Logger;
  * and a batch interrupted by a restart is simply picked up by the next run.
  */
 @ApplicationScoped
+@Startup
 public class KeyRotation {
 
     private static final Logger LOG = Logger.getLogger(KeyRotation.class);
@@ -34,6 +37,12 @@ public class KeyRotation {
         this.primaryKeyId = keys.primaryId();
         this.batchSize = config.encryption().rotationBatch();
         metrics.gauge("totpd.secrets.on.old.keys", remaining);
+    }
+
+    /** The gauge is right from the start, not only after the first run. */
+    @PostConstruct
+    void count() {
+        remaining.set(QuarkusTransaction.requiringNew().call(this::countOnOldKeys));
     }
 
     @Scheduled(every = "{totpd.encryption.rotation-interval}", delayed = "{totpd.encryption.rotation-interval}",
