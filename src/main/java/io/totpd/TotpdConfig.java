@@ -39,9 +39,9 @@ public interface TotpdConfig {
      * The services allowed to call, by name, e.g. {@code totpd.callers.portal.tenant=acme}. Production
      * refuses to start without one.
      */
-    Map<String, Caller> callers();
+    Map<String, CallerConfig> callers();
 
-    interface Caller {
+    interface CallerConfig {
         /** The tenant whose users this caller sees; callers of one tenant share its users. */
         String tenant();
 

@@ -149,17 +149,9 @@ class PackagedApplicationIT {
 
     @Test
     void aDatabaseOutageFailsClosedAndTheServiceRecoversByItself() throws Exception {
-        Path data = Files.createTempDirectory("totpd-outage");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        EmbeddedPostgres own = startAt(data, port);
-        PackagedApp app = launch(Map.of(
-                "QUARKUS_DATASOURCE_JDBC_URL", own.getJdbcUrl("postgres", "postgres"),
-                "QUARKUS_DATASOURCE_USERNAME", "postgres",
-                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                "TOTPD_ENCRYPTION_KEYS", randomKey("k1")));
+        OwnDatabase server = new OwnDatabase();
+        EmbeddedPostgres own = server.start();
+        PackagedApp app = launch(server.environment());
         try {
             app.awaitReady();
             ActiveUser user = app.newActiveUser();
@@ -178,7 +170,7 @@ class PackagedApplicationIT {
             assertEquals(503, app.get("/q/health/ready"), "not ready without its database");
             assertEquals(200, app.get("/q/health/live"), "alive: a restart would not help");
 
-            own = startAt(data, port);
+            own = server.start();
             Instant deadline = Instant.now().plusSeconds(30);
             while (app.get("/q/health/ready") != 200 && Instant.now().isBefore(deadline)) {
                 Thread.sleep(200);
@@ -195,22 +187,14 @@ class PackagedApplicationIT {
 
     @Test
     void aHungDatabaseFailsClosedWithinSeconds() throws Exception {
-        Path data = Files.createTempDirectory("totpd-hang");
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        EmbeddedPostgres own = startAt(data, port);
-        PackagedApp app = launch(Map.of(
-                "QUARKUS_DATASOURCE_JDBC_URL", own.getJdbcUrl("postgres", "postgres"),
-                "QUARKUS_DATASOURCE_USERNAME", "postgres",
-                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                "TOTPD_ENCRYPTION_KEYS", randomKey("k1")));
+        OwnDatabase server = new OwnDatabase();
+        EmbeddedPostgres own = server.start();
+        PackagedApp app = launch(server.environment());
         List<ProcessHandle> postgresProcesses = new ArrayList<>();
         try {
             app.awaitReady();
             ActiveUser user = app.newActiveUser();
-            ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim()))
+            ProcessHandle postmaster = ProcessHandle.of(Long.parseLong(Files.readAllLines(server.data.resolve("postmaster.pid")).get(0).trim()))
                     .orElseThrow();
             postgresProcesses.add(postmaster);
             postmaster.descendants().forEach(postgresProcesses::add);
@@ -265,7 +249,29 @@ class PackagedApplicationIT {
         assertTrue(exit == 0 || exit == 143, "exit code " + exit);
     }
 
-    private static EmbeddedPostgres startAt(Path data, int port) throws IOException {
-        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+    /** A database of one test's own, which it can stop, freeze and start again at the same address. */
+    private static final class OwnDatabase {
+
+        final Path data;
+        final int port;
+        private final String key = randomKey("k1");
+
+        OwnDatabase() throws IOException {
+            data = Files.createTempDirectory("totpd-own-database");
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+        }
+
+        EmbeddedPostgres start() throws IOException {
+            return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        }
+
+        Map<String, String> environment() {
+            return Map.of("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://localhost:" + port + "/postgres",
+                    "QUARKUS_DATASOURCE_USERNAME", "postgres",
+                    "QUARKUS_DATASOURCE_PASSWORD", "postgres",
+                    "TOTPD_ENCRYPTION_KEYS", key);
+        }
     }
 }

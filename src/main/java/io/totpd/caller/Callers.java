@@ -35,9 +35,9 @@ public class Callers {
 
     Callers(TotpdConfig config) {
         byte[] developmentHash = sha256(DEVELOPMENT_KEY);
-        for (Map.Entry<String, TotpdConfig.Caller> entry : config.callers().entrySet()) {
+        for (Map.Entry<String, TotpdConfig.CallerConfig> entry : config.callers().entrySet()) {
             String name = entry.getKey();
-            TotpdConfig.Caller settings = entry.getValue();
+            TotpdConfig.CallerConfig settings = entry.getValue();
             if (!TENANT.matcher(settings.tenant()).matches()) {
                 throw new IllegalArgumentException("totpd.callers." + name + ".tenant: 1-64 of A-Z a-z 0-9 . _ -");
             }
