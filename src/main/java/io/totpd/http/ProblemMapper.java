@@ -77,6 +77,13 @@ public class ProblemMapper {
         };
     }
 
+    /** A caller that hangs up mid-body is no failure of ours; nobody is left to read the answer. */
+    @ServerExceptionMapper
+    public Response unreadableBody(java.io.IOException e) {
+        LOG.debugf("Request body unreadable: %s", e.getMessage());
+        return respond(ProblemType.INVALID_REQUEST, "the request body could not be read");
+    }
+
     @ServerExceptionMapper
     public Response undecryptable(SecretUnavailableException e) {
         // A row whose ciphertext does not authenticate was tampered with or its key removed: never a pass.

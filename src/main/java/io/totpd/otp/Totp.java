@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import javax.crypto.Mac;
 
 /** TOTP (RFC 6238): HOTP over the number of whole periods since the Unix epoch. */
 public final class Totp {
@@ -82,11 +83,12 @@ public final class Totp {
      */
     public Check check(byte[] secret, String code, long currentStep, int drift, Long lastUsedStep) {
         byte[] candidate = code.getBytes(StandardCharsets.US_ASCII);
+        Mac mac = Hotp.keyed(algorithm, secret);
         long centre = currentStep + drift;
         long accepted = Long.MIN_VALUE;
         boolean matchedUsedStep = false;
         for (long step = centre + WINDOW; step >= centre - WINDOW; step--) {
-            boolean matches = MessageDigest.isEqual(Hotp.code(algorithm, secret, step, digits), candidate);
+            boolean matches = MessageDigest.isEqual(Hotp.code(mac, step, digits), candidate);
             boolean used = lastUsedStep != null && step <= lastUsedStep;
             if (matches && used) {
                 matchedUsedStep = true;
