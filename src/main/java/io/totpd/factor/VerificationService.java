@@ -1,11 +1,11 @@
 package io.totpd.factor;
 
-import io.totpd.factor.Api.Recovery;
-import io.totpd.factor.Api.Verification;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.factor.Api.Recovery;
+import io.totpd.factor.Api.Verification;
 import io.totpd.http.ProblemType;
 import io.totpd.otp.Totp;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -43,7 +43,7 @@ public class VerificationService {
         this.metrics = metrics;
     }
 
-    /** The hot path: one locking read, and one write when anything changed. */
+    /** The hot path: one locking read, the factor's write when anything changed, and the audit event. */
     @Transactional
     public Checked<Verification> verify(String userId, String code) {
         Factor factor = factors.lockByUser(caller.tenant(), userId);
