@@ -8,11 +8,16 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
+import org.hibernate.annotations.DynamicUpdate;
 import java.time.Instant;
 import java.util.UUID;
 
-/** A user's activated TOTP factor. It holds the encrypted secret, so it never leaves the services. */
+/**
+ * A user's activated TOTP factor. It holds the encrypted secret, so it never leaves the services.
+ * Updates name only the changed columns: a login writes its step and time, not the ciphertext again.
+ */
 @Entity
+@DynamicUpdate
 public class Factor {
 
     public enum State { ACTIVE, DISABLED }
