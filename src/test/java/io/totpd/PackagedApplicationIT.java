@@ -181,7 +181,7 @@ class PackagedApplicationIT {
             app.post("/verify", user.verifyBody(2), 200);
         } finally {
             app.stop();
-            own.close();
+            server.remove(own);
         }
     }
 
@@ -209,7 +209,7 @@ class PackagedApplicationIT {
         } finally {
             signal("CONT", postgresProcesses);
             app.stop();
-            own.close();
+            server.remove(own);
         }
     }
 
@@ -265,6 +265,16 @@ class PackagedApplicationIT {
 
         EmbeddedPostgres start() throws IOException {
             return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        }
+
+        /** Stops it for good and removes its files. */
+        void remove(EmbeddedPostgres postgres) throws IOException {
+            postgres.close();
+            try (Stream<Path> files = Files.walk(data)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
         }
 
         Map<String, String> environment() {
