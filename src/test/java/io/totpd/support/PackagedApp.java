@@ -81,6 +81,7 @@ public record PackagedApp(Process process, int port, Path log) {
             port = socket.getLocalPort();
         }
         Path log = Files.createTempFile("totpd-packaged", ".log");
+        log.toFile().deleteOnExit();
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", DIRECTORY.resolve("quarkus-run.jar").toString())
                 .redirectErrorStream(true)
