@@ -44,7 +44,13 @@ class PackagedApplicationIT {
             postgres = EmbeddedDatabase.startEphemeral();
             database = PackagedApp.datasource(postgres);
         } else {
-            database = Map.of();
+            // The server the tests were pointed at; launch() hands the package no QUARKUS_* of its own.
+            database = new HashMap<>();
+            System.getenv().forEach((name, value) -> {
+                if (name.startsWith("QUARKUS_DATASOURCE_")) {
+                    database.put(name, value);
+                }
+            });
         }
     }
 
