@@ -236,6 +236,8 @@ class PackagedApplicationIT {
             users.add(app.newActiveUser());
         }
         List<CompletableFuture<Integer>> inFlight = new ArrayList<>();
+        // One thread per request, so that all four are on the wire before the SIGTERM.
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(users.size());
         for (ActiveUser user : users) {
             // A new set of backup codes hashes ten of them: a few hundred milliseconds of work each.
             inFlight.add(CompletableFuture.supplyAsync(() -> {
@@ -244,13 +246,14 @@ class PackagedApplicationIT {
                 } catch (IOException | InterruptedException e) {
                     return -1;
                 }
-            }));
+            }, callers));
         }
         Thread.sleep(150);
         app.process().destroy();
         for (CompletableFuture<Integer> request : inFlight) {
             assertEquals(200, request.get(60, TimeUnit.SECONDS), "a request was cut by the shutdown\n" + app.output());
         }
+        callers.shutdown();
         int exit = app.awaitExit();
         assertTrue(exit == 0 || exit == 143, "exit code " + exit);
     }

@@ -23,7 +23,10 @@ public final class QrCodes {
     private QrCodes() {
     }
 
-    /** A square PNG of {@code size} pixels; error correction M survives a phone camera's glare. */
+    /**
+     * A square PNG of {@code size} pixels; error correction M survives a phone camera's glare, and the
+     * quiet zone is the four modules the QR specification asks for.
+     */
     public static byte[] png(String text, int size) {
         if (size < MIN_SIZE || size > MAX_SIZE) {
             throw new IllegalArgumentException("size out of range");
@@ -32,7 +35,7 @@ public final class QrCodes {
             BitMatrix matrix = new QRCodeWriter().encode(text, BarcodeFormat.QR_CODE, size, size, Map.of(
                     EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M,
                     EncodeHintType.CHARACTER_SET, StandardCharsets.UTF_8.name(),
-                    EncodeHintType.MARGIN, 2));
+                    EncodeHintType.MARGIN, 4));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             MatrixToImageWriter.writeToStream(matrix, "PNG", png);
             return png.toByteArray();
