@@ -4,7 +4,7 @@ import io.totpd.caller.CurrentCaller;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
 import io.totpd.factor.Api;
-import io.totpd.http.ProblemType;
+import io.totpd.http.QueryParameters;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -43,24 +43,11 @@ public class AuditResource {
     @GET
     public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @QueryParam("limit") String limit, @QueryParam("before") String before) {
-        int size = number("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT).intValue();
-        Long cursor = before == null ? null : number("before", before, 1, Long.MAX_VALUE, 0);
+        int size = (int) QueryParameters.wholeNumber("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT);
+        Long cursor = before == null ? null : QueryParameters.wholeNumber("before", before, 1, Long.MAX_VALUE, 0);
         List<Event> page = events.page(caller.tenant(), userId, cursor, size).stream()
                 .map(e -> new Event(e.id, e.type.name().toLowerCase(Locale.ROOT), e.method, e.occurredAt, e.caller, e.requestId))
                 .toList();
         return new EventPage(page, page.size() == size ? page.get(page.size() - 1).id() : null);
-    }
-
-    private static Long number(String name, String value, long min, long max, long absent) {
-        if (value == null) {
-            return absent;
-        }
-        if (value.matches("\\d{1,18}")) {
-            long number = Long.parseLong(value);
-            if (number >= min && number <= max) {
-                return number;
-            }
-        }
-        throw ProblemType.INVALID_REQUEST.exception(name + ": must be a whole number from " + min + " to " + max);
     }
 }

@@ -4,7 +4,7 @@ import io.totpd.factor.Api.Activation;
 import io.totpd.factor.Api.CodeRequest;
 import io.totpd.factor.Api.EnrollRequest;
 import io.totpd.factor.Api.Enrollment;
-import io.totpd.http.ProblemType;
+import io.totpd.http.QueryParameters;
 import io.totpd.qr.QrCodes;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
@@ -69,16 +69,6 @@ public class EnrollmentResource {
     }
 
     private static int size(String size) {
-        if (size == null) {
-            return QrCodes.DEFAULT_SIZE;
-        }
-        if (size.matches("\\d{1,4}")) {
-            int pixels = Integer.parseInt(size);
-            if (pixels >= QrCodes.MIN_SIZE && pixels <= QrCodes.MAX_SIZE) {
-                return pixels;
-            }
-        }
-        throw ProblemType.INVALID_REQUEST.exception(
-                "size: must be a whole number of pixels from " + QrCodes.MIN_SIZE + " to " + QrCodes.MAX_SIZE);
+        return (int) QueryParameters.wholeNumber("size", size, QrCodes.MIN_SIZE, QrCodes.MAX_SIZE, QrCodes.DEFAULT_SIZE);
     }
 }
