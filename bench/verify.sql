@@ -1,16 +1,15 @@
--- What one accepted /verify sends, statement for statement (taken from the Hibernate SQL log):
--- the factor row locked, the audit event, the factor row written back, the commit. Factor is
--- @DynamicUpdate, so the UPDATE names only what a login changes: the step and the time.
+-- What one accepted /verify sends, statement for statement (FactorRows): the factor row read without
+-- a lock, then one statement that writes it back if its version is unchanged and inserts the audit
+-- event. Both run on an autocommit connection, so each is its own transaction and one round trip.
 \set n random(0, :users - 1)
-BEGIN;
-SELECT f1_0.id, f1_0.activated_at, f1_0.created_at, f1_0.drift_steps, f1_0.last_step, f1_0.last_verified_at,
-       f1_0.recovery_failed_attempts, f1_0.recovery_locked_until, f1_0.algorithm, f1_0.digits, f1_0.period_seconds,
-       f1_0.secret_ciphertext, f1_0.secret_key_id, f1_0.state, f1_0.tenant, f1_0.failed_attempts, f1_0.locked_until,
-       f1_0.user_id
-  FROM factor f1_0 WHERE f1_0.tenant = 'bench' AND f1_0.user_id = 'bench-' || :n
-  FETCH FIRST 1 ROWS ONLY FOR NO KEY UPDATE OF f1_0 \gset f_
-INSERT INTO audit_event (caller, method, occurred_at, request_id, tenant, type, user_id)
-  VALUES ('bench', 'totp', now(), 'pgbench', 'bench', 'VERIFIED', 'bench-' || :n);
-UPDATE factor SET last_step = last_step + 1, last_verified_at = now()
-  WHERE id = :f_id;
-END;
+SELECT id, version, state, algorithm, digits, period_seconds, secret_key_id, secret_ciphertext,
+       last_step, drift_steps, last_verified_at, failed_attempts, locked_until
+  FROM factor WHERE tenant = 'bench' AND user_id = 'bench-' || :n \gset f_
+WITH changed AS (
+    UPDATE factor SET version = version + 1, state = 'ACTIVE', last_step = :f_last_step + 1, drift_steps = 0,
+                      last_verified_at = now(), failed_attempts = 0, locked_until = NULL
+     WHERE id = :'f_id' AND version = :f_version
+ RETURNING tenant, user_id)
+INSERT INTO audit_event (method, caller, request_id, occurred_at, type, tenant, user_id)
+SELECT 'totp', 'bench', 'pgbench', now(), e.type, changed.tenant, changed.user_id
+  FROM changed, unnest(ARRAY['VERIFIED']::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n;

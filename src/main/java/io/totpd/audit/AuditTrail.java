@@ -4,6 +4,7 @@ import io.totpd.caller.CurrentCaller;
 import io.totpd.http.RequestId;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /** Records outcomes; called inside the transaction of the change, so event and change commit together. */
@@ -28,14 +29,23 @@ public class AuditTrail {
 
     /** {@code method} says which kind of code an event is about: "totp" or "backup_code". */
     public void record(String userId, AuditEvent.Type type, String method) {
+        Stamp stamp = stamp();
         AuditEvent event = new AuditEvent();
-        event.tenant = caller.tenant();
+        event.tenant = stamp.tenant();
         event.userId = userId;
         event.type = type;
         event.method = method;
-        event.caller = caller.get().name();
-        event.requestId = requestId.get();
-        event.occurredAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        event.caller = stamp.caller();
+        event.requestId = stamp.requestId();
+        event.occurredAt = stamp.occurredAt();
         events.persist(event);
+    }
+
+    /** Who, in which request and when: what every event of this request carries, for writers that bypass the ORM. */
+    public Stamp stamp() {
+        return new Stamp(caller.tenant(), caller.get().name(), requestId.get(), clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    public record Stamp(String tenant, String caller, String requestId, Instant occurredAt) {
     }
 }

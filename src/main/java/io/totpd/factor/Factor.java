@@ -8,6 +8,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
+import jakarta.persistence.Version;
 import org.hibernate.annotations.DynamicUpdate;
 import java.time.Instant;
 import java.util.UUID;
@@ -24,6 +25,9 @@ public class Factor {
 
     @Id
     public UUID id;
+    /** Bumped by every write; /verify's compare-and-set on it stands in for a row lock (see FactorRows). */
+    @Version
+    public long version;
     public String tenant;
     public String userId;
     @Enumerated(EnumType.STRING)

@@ -11,19 +11,33 @@ import io.totpd.otp.Totp;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
- * Sign-in with a TOTP code or a backup code. Each check holds the factor's row lock, so that failure
- * counts, locks and the replay rule hold across every replica; a wrong code is a returned result,
- * so the failure it records commits.
+ * Sign-in with a TOTP code or a backup code. Failure counts, locks and the replay rule live in the
+ * factor's row, so they hold across every replica; a wrong code is a returned result, so the failure
+ * it records commits.
+ *
+ * <p>{@code /verify} is on every login, so it reads the row without a lock and writes it back with a
+ * compare-and-set on its version ({@link FactorRows}): one read and at most one write. A write that
+ * lost the race to another check of the same user is not applied, and the check runs again on what
+ * that other check committed, so a code is still accepted once and no failure goes uncounted.
+ * {@code /recover} costs an Argon2id hash anyway, so it simply holds the row lock.
  */
 @ApplicationScoped
 public class VerificationService {
 
     private static final String TOTP = "totp";
     private static final String BACKUP_CODE = "backup_code";
+    /**
+     * Each lost race means another check of this user committed, and the lockout bounds how many
+     * can; past this many, the caller is told to retry rather than kept waiting.
+     */
+    private static final int MAX_ATTEMPTS = 10;
 
+    private final FactorRows rows;
     private final FactorRepository factors;
     private final BackupCodeService backupCodes;
     private final SealedSecrets secrets;
@@ -32,8 +46,9 @@ public class VerificationService {
     private final AuditTrail audit;
     private final MeterRegistry metrics;
 
-    VerificationService(FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets, FactorPolicy policy,
-            CurrentCaller caller, AuditTrail audit, MeterRegistry metrics) {
+    VerificationService(FactorRows rows, FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets,
+            FactorPolicy policy, CurrentCaller caller, AuditTrail audit, MeterRegistry metrics) {
+        this.rows = rows;
         this.factors = factors;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
@@ -43,53 +58,72 @@ public class VerificationService {
         this.metrics = metrics;
     }
 
-    /** The hot path: one locking read, the factor's write when anything changed, and the audit event. */
-    @Transactional
+    /** The hot path: one read, then the factor's write with its events, or the events alone. */
     public Checked<Verification> verify(String userId, String code) {
-        Factor factor = factors.lockByUser(caller.tenant(), userId);
-        Instant now = policy.now();
-        Checked<Verification> refused = refusal(factor, factor == null ? null : factor.totpAttempts, now, TOTP);
-        if (refused != null) {
-            return refused;
-        }
-        Totp totp = factor.secret.totp();
-        long currentStep = totp.step(now);
-        byte[] secret = secrets.open(factor);
-        Totp.Check check;
-        try {
-            check = totp.check(secret, code, currentStep, factor.driftSteps, factor.lastStep);
-        } finally {
-            Arrays.fill(secret, (byte) 0);
-        }
-        switch (check.outcome()) {
-            case ACCEPTED -> {
-                // How far from server time this phone's code matched: clock drift, per offset.
-                metrics.counter("totpd.verify.matched.offset", "offset", Long.toString(check.step() - currentStep)).increment();
-                factor.lastStep = check.step();
-                factor.driftSteps = policy.drift(check.step(), currentStep);
-                factor.lastVerifiedAt = now;
-                factor.totpAttempts.reset();
-                audit.record(userId, AuditEvent.Type.VERIFIED, TOTP);
-                return Checked.ok(new Verification(userId, true, TOTP));
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            AuditTrail.Stamp stamp = audit.stamp();
+            Instant now = stamp.occurredAt();
+            Factor factor = rows.find(stamp.tenant(), userId);
+            List<AuditEvent.Type> events = new ArrayList<>(2);
+            Checked<Verification> refused = refusal(factor, factor == null ? null : factor.totpAttempts, now, events);
+            if (refused != null) {
+                if (factor != null) {
+                    rows.record(factor, events, TOTP, stamp);
+                }
+                return refused;
             }
-            case REPLAYED -> {
-                audit.record(userId, AuditEvent.Type.REPLAYED, TOTP);
-                return Checked.failed(ProblemType.CODE_ALREADY_USED,
-                        "a code of this time step or a later one was accepted already; wait for the next code");
+            Totp totp = factor.secret.totp();
+            long currentStep = totp.step(now);
+            byte[] secret = secrets.open(factor);
+            Totp.Check check;
+            try {
+                check = totp.check(secret, code, currentStep, factor.driftSteps, factor.lastStep);
+            } finally {
+                Arrays.fill(secret, (byte) 0);
             }
-            default -> {
-                fail(factor, factor.totpAttempts, now, TOTP);
-                return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
+            switch (check.outcome()) {
+                case ACCEPTED -> {
+                    factor.lastStep = check.step();
+                    factor.driftSteps = policy.drift(check.step(), currentStep);
+                    factor.lastVerifiedAt = now;
+                    factor.totpAttempts.reset();
+                    events.add(AuditEvent.Type.VERIFIED);
+                    if (rows.update(factor, events, TOTP, stamp)) {
+                        // How far from server time this phone's code matched: clock drift, per offset.
+                        metrics.counter("totpd.verify.matched.offset", "offset", Long.toString(check.step() - currentStep))
+                                .increment();
+                        return Checked.ok(new Verification(userId, true, TOTP));
+                    }
+                }
+                case REPLAYED -> {
+                    events.add(AuditEvent.Type.REPLAYED);
+                    rows.record(factor, events, TOTP, stamp);
+                    return Checked.failed(ProblemType.CODE_ALREADY_USED,
+                            "a code of this time step or a later one was accepted already; wait for the next code");
+                }
+                default -> {
+                    fail(factor, factor.totpAttempts, now, events);
+                    if (rows.update(factor, events, TOTP, stamp)) {
+                        return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
+                    }
+                }
             }
         }
+        return Checked.failed(ProblemType.CONFLICT, "too many checks of this user's codes at once; try again");
     }
 
     /** A backup code, on its own failure budget; success also lifts a TOTP lock. */
     @Transactional
     public Checked<Recovery> recover(String userId, String backupCode) {
         Factor factor = factors.lockByUser(caller.tenant(), userId);
-        Instant now = policy.now();
-        Checked<Recovery> refused = refusal(factor, factor == null ? null : factor.recoveryAttempts, now, BACKUP_CODE);
+        List<AuditEvent.Type> events = new ArrayList<>(2);
+        Checked<Recovery> checked = checkBackupCode(factor, backupCode, policy.now(), events);
+        events.forEach(type -> audit.record(userId, type, BACKUP_CODE));
+        return checked;
+    }
+
+    private Checked<Recovery> checkBackupCode(Factor factor, String backupCode, Instant now, List<AuditEvent.Type> events) {
+        Checked<Recovery> refused = refusal(factor, factor == null ? null : factor.recoveryAttempts, now, events);
         if (refused != null) {
             return refused;
         }
@@ -99,44 +133,44 @@ public class VerificationService {
                 factor.lastVerifiedAt = now;
                 factor.totpAttempts.reset();
                 factor.recoveryAttempts.reset();
-                audit.record(userId, AuditEvent.Type.RECOVERED, BACKUP_CODE);
-                return Checked.ok(new Recovery(userId, true, BACKUP_CODE, redemption.remaining()));
+                events.add(AuditEvent.Type.RECOVERED);
+                return Checked.ok(new Recovery(factor.userId, true, BACKUP_CODE, redemption.remaining()));
             }
             case USED -> {
-                audit.record(userId, AuditEvent.Type.REPLAYED, BACKUP_CODE);
+                events.add(AuditEvent.Type.REPLAYED);
                 return Checked.failed(ProblemType.CODE_ALREADY_USED, "this backup code was used already");
             }
             default -> {
-                fail(factor, factor.recoveryAttempts, now, BACKUP_CODE);
+                fail(factor, factor.recoveryAttempts, now, events);
                 return Checked.failed(ProblemType.INVALID_CODE, "the backup code is not valid for this user");
             }
         }
     }
 
     /** Why no code may be checked at all: no factor, a disabled one, or a lock. Null when one may. */
-    private <T> Checked<T> refusal(Factor factor, Attempts attempts, Instant now, String method) {
+    private static <T> Checked<T> refusal(Factor factor, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
         if (factor == null) {
             return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
         }
         if (factor.state == Factor.State.DISABLED) {
-            audit.record(factor.userId, AuditEvent.Type.REFUSED, method);
+            events.add(AuditEvent.Type.REFUSED);
             return Checked.failed(ProblemType.FACTOR_DISABLED,
                     "too many wrong codes disabled this factor; the user must enroll again");
         }
         if (attempts.lockedAt(now)) {
-            audit.record(factor.userId, AuditEvent.Type.REFUSED, method);
+            events.add(AuditEvent.Type.REFUSED);
             return Checked.locked(attempts.lockedUntil, now);
         }
         return null;
     }
 
-    private void fail(Factor factor, Attempts attempts, Instant now, String method) {
-        audit.record(factor.userId, AuditEvent.Type.REJECTED, method);
+    private void fail(Factor factor, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
+        events.add(AuditEvent.Type.REJECTED);
         if (attempts.fail(policy.lockout, now)) {
             factor.state = Factor.State.DISABLED;
-            audit.record(factor.userId, AuditEvent.Type.DISABLED, method);
+            events.add(AuditEvent.Type.DISABLED);
         } else if (attempts.lockedUntil != null) {
-            audit.record(factor.userId, AuditEvent.Type.LOCKED, method);
+            events.add(AuditEvent.Type.LOCKED);
         }
     }
 }

@@ -96,15 +96,12 @@ public class ProblemMapper {
         if (e instanceof org.hibernate.exception.ConstraintViolationException) {
             return respond(ProblemType.CONFLICT, "another request changed this user at the same time; retry");
         }
-        if (causedBy(e, SQLTransientConnectionException.class) || e instanceof org.hibernate.exception.JDBCConnectionException) {
-            return databaseUnavailable(e);
-        }
-        return unexpected(e);
+        return unreachable(e) ? databaseUnavailable(e) : unexpected(e);
     }
 
     @ServerExceptionMapper
     public Response sql(SQLException e) {
-        return e instanceof SQLTransientConnectionException ? databaseUnavailable(e) : unexpected(e);
+        return unreachable(e) ? databaseUnavailable(e) : unexpected(e);
     }
 
     /** Anything else is our fault: logged in full under a reference, answered without internals. */
@@ -136,9 +133,17 @@ public class ProblemMapper {
         return field == null ? "body" : field;
     }
 
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    /**
+     * Whether the database was out of reach rather than the statement wrong: no pooled connection in
+     * time, a connection that failed or broke (SQLSTATE class 08), or a server shutting down (57P).
+     */
+    private static boolean unreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }
         }
