@@ -8,7 +8,7 @@ SELECT id, version, state, algorithm, digits, period_seconds, secret_key_id, sec
 WITH changed AS (
     UPDATE factor SET version = version + 1, state = 'ACTIVE', last_step = :f_last_step + 1, drift_steps = 0,
                       last_verified_at = now(), failed_attempts = 0, locked_until = NULL
-     WHERE id = :'f_id' AND version = :f_version
+     WHERE id = :f_id AND version = :f_version
  RETURNING tenant, user_id)
 INSERT INTO audit_event (method, caller, request_id, occurred_at, type, tenant, user_id)
 SELECT 'totp', 'bench', 'pgbench', now(), e.type, changed.tenant, changed.user_id
