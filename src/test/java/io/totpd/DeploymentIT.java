@@ -39,7 +39,7 @@ class DeploymentIT {
     private static final Path KUBERNETES = Path.of("deploy", "kubernetes");
     private static final Path RENDERED = Path.of("target", "kubernetes.yaml");
     /** Read by the image's start script, not by the service. */
-    private static final Set<String> IMAGE_SETTINGS = Set.of("JAVA_OPTS_APPEND");
+    private static final Set<String> IMAGE_SETTINGS = Set.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS");
     /** The Quarkus settings the README documents; anything else in deploy/ is a typo. */
     private static final Set<String> QUARKUS_SETTINGS = Set.of("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME",
             "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "QUARKUS_HTTP_PORT");
@@ -118,6 +118,13 @@ class DeploymentIT {
             }
         }
         assertEquals(4, copies);
+        // The image makes the AppCDS archive the manifests' JVM options name, for the jar it runs.
+        Matcher archive = Pattern.compile("-XX:SharedArchiveFile=(\\S+)")
+                .matcher(resources.get("ConfigMap").at("/data/JAVA_OPTS_APPEND").asText());
+        assertTrue(archive.find());
+        assertTrue(dockerfile.contains("RUN java -XX:ArchiveClassesAtExit=" + archive.group(1)
+                + " -Dquarkus.appcds.generate=true -jar /deployments/quarkus-run.jar"), "the image makes " + archive.group(1));
+        assertTrue(dockerfile.contains("ENV JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""));
 
         JsonNode compose = YAML.readTree(Path.of("deploy", "docker-compose.yml").toFile());
         JsonNode service = compose.at("/services/totpd");
@@ -143,11 +150,12 @@ class DeploymentIT {
         List<String> unknown = settings.keySet().stream().filter(name -> !isSetting(name)).toList();
         assertEquals(List.of(), unknown, "deploy/kubernetes sets what the service does not read");
 
-        // Start the package with the manifests' settings (the Secret filled, the database local) and
-        // ask it what Kubernetes will ask.
+        // Start the package with the manifests' settings and JVM options (the Secret filled, the
+        // database local) and ask it what Kubernetes will ask. -Xshare:on: the AppCDS archive the
+        // options name must load, or the JVM refuses to start.
         EmbeddedPostgres postgres = EmbeddedDatabase.startEphemeral();
         Map<String, String> env = new HashMap<>(settings);
-        IMAGE_SETTINGS.forEach(env::remove);
+        env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -Xshare:on");
         env.putAll(PackagedApp.datasource(postgres));
         env.put("TOTPD_ENCRYPTION_KEYS", PackagedApp.randomKey("k1"));
         env.put("TOTPD_CALLERS_PORTAL_TENANT", "acme");

@@ -33,8 +33,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The package operators run, {@code java -jar target/quarkus-app/quarkus-run.jar} in the prod
- * profile, started as a separate process on a free port, as many times as a test needs.
+ * The package operators run, {@code java -jar quarkus-run.jar} in {@code target/quarkus-app} in the
+ * prod profile, started as a separate process on a free port, as many times as a test needs. A
+ * {@code GC_CONTAINER_OPTIONS} and {@code JAVA_OPTS_APPEND} in the environment give the JVM options,
+ * as they do in the image, whose {@code /deployments} is the package directory.
  */
 public record PackagedApp(Process process, int port, Path log) {
 
@@ -82,12 +84,19 @@ public record PackagedApp(Process process, int port, Path log) {
         }
         Path log = Files.createTempFile("totpd-packaged", ".log");
         log.toFile().deleteOnExit();
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", DIRECTORY.resolve("quarkus-run.jar").toString())
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String options = (environment.getOrDefault("GC_CONTAINER_OPTIONS", "") + " "
+                + environment.getOrDefault("JAVA_OPTS_APPEND", "")).replace("/deployments/", "").trim();
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "quarkus-run.jar"));
+        // From the package directory, as the AppCDS archive was made and as the image runs it.
+        ProcessBuilder builder = new ProcessBuilder(command).directory(DIRECTORY.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
-        env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_"));
+        env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_") || name.startsWith("JAVA_OPTS") || name.equals("GC_CONTAINER_OPTIONS"));
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         if (withCaller) {
             env.put("TOTPD_CALLERS_IT_TENANT", "it");
