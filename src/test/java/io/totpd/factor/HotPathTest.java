@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
@@ -16,6 +17,9 @@ import io.totpd.support.StatementCounter;
 import io.totpd.support.StatementCounter.Counts;
 import io.totpd.support.TestClock;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +40,9 @@ class HotPathTest {
 
     @Inject
     FactorRows rows;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Test
     void anAcceptedCodeCostsOneReadAndOneWrite() {
@@ -97,6 +104,32 @@ class HotPathTest {
         assertEquals(first.lastStep, now.lastStep);
         assertEquals(1, now.totpAttempts.failures);
         assertEquals(List.of("rejected", "activated", "enrolled"), eventTypes(userId));
+    }
+
+    @Test
+    void aCheckThatKeepsLosingTheRaceGivesUpWithAConflictAndCountsNothing() throws SQLException {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        // Another replica that always writes first: PostgreSQL skips every update of this user's row.
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute("CREATE OR REPLACE FUNCTION always_raced() RETURNS trigger LANGUAGE plpgsql AS "
+                    + "$$ BEGIN IF OLD.user_id = '" + userId + "' THEN RETURN NULL; END IF; RETURN NEW; END $$");
+            sql.execute("DROP TRIGGER IF EXISTS always_raced ON factor");
+            sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON factor FOR EACH ROW EXECUTE FUNCTION always_raced()");
+        }
+        try {
+            Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(secret, clock, 0)))
+                    .post("/verify").then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
+            assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
+        } finally {
+            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+                sql.execute("DROP TRIGGER always_raced ON factor");
+                sql.execute("DROP FUNCTION always_raced()");
+            }
+        }
+        api().get("/users/" + userId).then().body("failedAttempts", equalTo(0)).body("lastVerifiedAt", equalTo(null));
+        assertEquals(List.of("activated", "enrolled"), eventTypes(userId));
     }
 
     private static List<String> eventTypes(String userId) {
