@@ -7,6 +7,7 @@ import java.time.Duration;
 import io.totpd.caller.Scope;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** All of the service's own settings; each can also be set as an environment variable, e.g. TOTPD_ISSUER. */
@@ -121,9 +122,11 @@ public interface TotpdConfig {
         /**
          * The AES-256 keys for secrets at rest, as a comma-separated list of {@code id:base64-of-32-bytes}.
          * The first one encrypts; all of them decrypt, so a new key goes first and the old one stays
-         * until no row uses it. Required: the service refuses to start without one.
+         * until no row uses it. Required: the service refuses to start without one. The check is at
+         * start-up rather than in config validation, so that the build's AppCDS run, which stops
+         * before start-up and has no keys, still loads every class that validation touches.
          */
-        List<String> keys();
+        Optional<List<String>> keys();
 
         /** How often each replica moves rows still under an old key to the first key. */
         @WithDefault("1m")

@@ -19,7 +19,8 @@ public class CryptoProducer {
     @Singleton
     @Startup
     KeyRing keyRing(TotpdConfig config) {
-        KeyRing keys = KeyRing.parse(config.encryption().keys());
+        KeyRing keys = KeyRing.parse(config.encryption().keys().orElseThrow(() -> new IllegalStateException(
+                "totpd.encryption.keys is not set; the service needs a key of its own (see README, Configure it)")));
         if (keys.contains(DEVELOPMENT_KEY_ID)) {
             if (LaunchMode.current() == LaunchMode.NORMAL) {
                 throw new IllegalStateException("totpd.encryption.keys holds the built-in development key '"
