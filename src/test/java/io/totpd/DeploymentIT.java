@@ -38,8 +38,8 @@ class DeploymentIT {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Path KUBERNETES = Path.of("deploy", "kubernetes");
     private static final Path RENDERED = Path.of("target", "kubernetes.yaml");
-    /** Read by the image's start script, not by the service. */
-    private static final Set<String> IMAGE_SETTINGS = Set.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS");
+    /** Read by the image's start script, the JVM or the C library, not by the service. */
+    private static final Set<String> IMAGE_SETTINGS = Set.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX");
     /** The Quarkus settings the README documents; anything else in deploy/ is a typo. */
     private static final Set<String> QUARKUS_SETTINGS = Set.of("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME",
             "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "QUARKUS_HTTP_PORT");
