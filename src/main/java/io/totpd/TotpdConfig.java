@@ -116,6 +116,20 @@ public interface TotpdConfig {
         /** Lanes. */
         @WithDefault("1")
         int argon2Parallelism();
+
+        /**
+         * Argon2id computations at once on this replica. Each holds {@code argon2-memory-kib} of heap
+         * while it runs, so the default is as many as fit in a third of the maximum heap (at least
+         * one): two with the manifests' 128 MiB heap and the default 19 MiB.
+         */
+        Optional<Integer> maxConcurrentHashes();
+
+        /**
+         * How long a request that needs Argon2id (activation, new backup codes, recovery) waits for a
+         * free place before it is refused with 503 {@code service-busy} and {@code Retry-After}.
+         */
+        @WithDefault("1s")
+        Duration hashWait();
     }
 
     interface Encryption {

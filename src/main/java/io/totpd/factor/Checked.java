@@ -20,6 +20,11 @@ public record Checked<T>(T value, ProblemException failure) {
         return new Checked<>(null, type.exception(detail));
     }
 
+    /** Another check or change of the same user won; nothing was done, and the caller may retry at once. */
+    static <T> Checked<T> conflict(String detail) {
+        return new Checked<>(null, ProblemType.CONFLICT.exception(detail, Duration.ofSeconds(1)));
+    }
+
     static <T> Checked<T> locked(Instant lockedUntil, Instant now) {
         // Whole seconds, rounded up, so that a caller who waits exactly this long gets in.
         long seconds = Math.max(1, (Duration.between(now, lockedUntil).toMillis() + 999) / 1000);

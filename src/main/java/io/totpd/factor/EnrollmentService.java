@@ -4,16 +4,16 @@ import io.totpd.factor.Api.Activation;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.db.Transactions;
+import io.totpd.db.UserLock;
 import io.totpd.http.ProblemType;
 import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
 import io.totpd.otp.Secrets;
 import io.totpd.otp.Totp;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 
 /** Enrollment: a new secret, its QR code, and the first code that turns it into the user's factor. */
@@ -28,10 +28,12 @@ public class EnrollmentService {
     private final CurrentCaller caller;
     private final QrLinks qrLinks;
     private final AuditTrail audit;
+    private final Transactions transactions;
+    private final UserLock userLock;
 
     EnrollmentService(EnrollmentRepository enrollments, FactorRepository factors, BackupCodeService backupCodes,
-            SealedSecrets secrets, FactorPolicy policy,
-            CurrentCaller caller, QrLinks qrLinks, AuditTrail audit) {
+            SealedSecrets secrets, FactorPolicy policy, CurrentCaller caller, QrLinks qrLinks, AuditTrail audit,
+            Transactions transactions, UserLock userLock) {
         this.enrollments = enrollments;
         this.factors = factors;
         this.backupCodes = backupCodes;
@@ -40,50 +42,53 @@ public class EnrollmentService {
         this.caller = caller;
         this.qrLinks = qrLinks;
         this.audit = audit;
+        this.transactions = transactions;
+        this.userLock = userLock;
     }
 
     /**
      * Starts, or restarts, a pending enrollment with a new secret. A user with an active factor gets
-     * one only as a replacement, which leaves the active factor working until it is activated.
+     * one only as a replacement, which leaves the active factor working until it is activated. Decided
+     * under the user's lock, so an activation racing this call is either seen or waited for.
      */
-    @Transactional
     public Api.Enrollment enroll(String userId, String accountName, boolean replace) {
-        Factor factor = factors.findByUser(caller.tenant(), userId);
-        if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
-            throw ProblemType.FACTOR_ALREADY_ACTIVE.exception(
-                    "this user has an active factor; send \"replace\": true to enroll a new phone, or delete it first");
-        }
-        Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
-        boolean isNew = enrollment == null;
-        if (isNew) {
-            enrollment = new Enrollment();
-            enrollment.id = UUID.randomUUID();
-            enrollment.tenant = caller.tenant();
-            enrollment.userId = userId;
-        }
         Instant now = policy.now();
-        Totp totp = policy.enrollmentTotp;
-        enrollment.accountName = accountName == null ? userId : accountName;
-        enrollment.secret = TotpSecret.withParametersOf(totp);
-        enrollment.createdAt = now;
-        enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
-
-        byte[] secret = Secrets.generate();
-        try {
-            secrets.seal(enrollment, secret);
-            audit.record(userId, AuditEvent.Type.ENROLLED);
-            if (isNew) {
-                // Flushed here so that a concurrent first enrollment of the same user fails inside this
-                // method, as a conflict, not at commit.
-                enrollments.persistAndFlush(enrollment);
+        return transactions.write(() -> {
+            userLock.lock(caller.tenant(), userId);
+            Factor factor = factors.findByUser(caller.tenant(), userId);
+            if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
+                throw ProblemType.FACTOR_ALREADY_ACTIVE.exception(
+                        "this user has an active factor; send \"replace\": true to enroll a new phone, or delete it first");
             }
-            String base32 = Base32.encode(secret);
-            return new Api.Enrollment(userId, base32, Base32.grouped(base32), keyUri(enrollment, base32),
-                    qrLinks.path(enrollment), enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
-                    (int) totp.periodSeconds());
-        } finally {
-            Arrays.fill(secret, (byte) 0);
-        }
+            Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
+            boolean isNew = enrollment == null;
+            if (isNew) {
+                enrollment = new Enrollment();
+                enrollment.id = UUID.randomUUID();
+                enrollment.tenant = caller.tenant();
+                enrollment.userId = userId;
+            }
+            Totp totp = policy.enrollmentTotp;
+            enrollment.accountName = accountName == null ? userId : accountName;
+            enrollment.secret = TotpSecret.withParametersOf(totp);
+            enrollment.createdAt = now;
+            enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
+
+            byte[] secret = Secrets.generate();
+            try {
+                secrets.seal(enrollment, secret);
+                audit.record(userId, AuditEvent.Type.ENROLLED);
+                if (isNew) {
+                    enrollments.persist(enrollment);
+                }
+                String base32 = Base32.encode(secret);
+                return new Api.Enrollment(userId, base32, Base32.grouped(base32), keyUri(enrollment, base32),
+                        qrLinks.path(enrollment), enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
+                        (int) totp.periodSeconds());
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+        });
     }
 
     /** The otpauth URI of a pending enrollment, for its QR code; gone once it is activated. */
@@ -114,57 +119,90 @@ public class EnrollmentService {
      * Confirms a pending enrollment with its first code and makes it the user's factor, replacing any
      * previous one in the same transaction. The code's step counts as used, and a new set of backup
      * codes replaces the old.
+     *
+     * <p>The code is first checked without a lock; only a right one pays for hashing the new backup
+     * codes (in the {@link HashingBulkhead}), and that happens before the transaction, so no lock is
+     * held while hashing. The transaction then takes the user's lock and decides again on what is
+     * committed by then: an enrollment replaced in between is judged on its own secret.
      */
-    @Transactional
     public Checked<Activation> activate(String userId, String code) {
-        Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
+        Instant now = policy.now();
+        boolean right = transactions.read(() -> check(userId, enrollments.findByUser(caller.tenant(), userId), code, now))
+                .failure() == null;
+        BackupCodeService.NewSet codes = right ? backupCodes.prepare() : null;
+        return transactions.write(() -> {
+            userLock.lock(caller.tenant(), userId);
+            Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
+            Checked<Long> checked = check(userId, enrollment, code, now);
+            if (checked.failure() != null) {
+                if (checked.failure().type() == ProblemType.INVALID_CODE) {
+                    audit.record(userId, AuditEvent.Type.REJECTED, "totp");
+                }
+                return new Checked<>(null, checked.failure());
+            }
+            if (codes == null) {
+                // Wrong for the enrollment read first, right for one that replaced it since: rare enough to ask again.
+                return Checked.conflict("the enrollment changed while it was being activated; retry");
+            }
+            return Checked.ok(activate(enrollment, checked.value(), now, codes));
+        });
+    }
+
+    /** The step {@code code} matches in the user's pending enrollment, or why it cannot activate it. */
+    private Checked<Long> check(String userId, Enrollment enrollment, String code, Instant now) {
         if (enrollment == null) {
             Factor factor = factors.findByUser(caller.tenant(), userId);
             return factor != null && factor.state == Factor.State.ACTIVE
                     ? Checked.failed(ProblemType.FACTOR_ALREADY_ACTIVE, "this user's factor is already active")
                     : Checked.failed(ProblemType.ENROLLMENT_NOT_FOUND, "this user has no pending enrollment");
         }
-        Instant now = policy.now();
         if (!now.isBefore(enrollment.expiresAt)) {
             return Checked.failed(ProblemType.ENROLLMENT_EXPIRED, "the enrollment expired; enroll again");
         }
         Totp totp = enrollment.secret.totp();
-        long currentStep = totp.step(now);
         byte[] secret = secrets.open(enrollment);
         try {
-            Totp.Check check = totp.check(secret, code, currentStep, 0, null);
-            if (!check.accepted()) {
-                audit.record(userId, AuditEvent.Type.REJECTED, "totp");
-                return Checked.failed(ProblemType.INVALID_CODE, "the code does not match the pending secret");
-            }
-            Factor factor = factors.lockByUser(caller.tenant(), userId);
-            boolean isNew = factor == null;
-            audit.record(userId, isNew ? AuditEvent.Type.ACTIVATED : AuditEvent.Type.REPLACED);
-            if (isNew) {
-                factor = new Factor();
-                factor.id = UUID.randomUUID();
-                factor.tenant = caller.tenant();
-                factor.userId = userId;
-                factor.createdAt = now;
-            }
-            factor.state = Factor.State.ACTIVE;
-            factor.secret = TotpSecret.withParametersOf(totp);
-            secrets.seal(factor, secret);
-            factor.activatedAt = now;
-            factor.lastVerifiedAt = null;
-            factor.lastStep = check.step();
-            factor.driftSteps = policy.drift(check.step(), currentStep);
-            factor.totpAttempts.reset();
-            factor.recoveryAttempts.reset();
-            if (isNew) {
-                factors.persist(factor);
-            }
-            enrollments.delete(enrollment);
-            List<String> codes = backupCodes.issue(factor, now);
-            return Checked.ok(new Activation(userId, "active", now, codes));
+            Totp.Check check = totp.check(secret, code, totp.step(now), 0, null);
+            return check.accepted() ? Checked.ok(check.step())
+                    : Checked.failed(ProblemType.INVALID_CODE, "the code does not match the pending secret");
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
+    }
+
+    /** Turns a checked enrollment into the user's factor, new or replaced; the caller holds the user's lock. */
+    private Activation activate(Enrollment enrollment, long matchedStep, Instant now, BackupCodeService.NewSet codes) {
+        String userId = enrollment.userId;
+        Totp totp = enrollment.secret.totp();
+        Factor factor = factors.lockByUser(caller.tenant(), userId);
+        boolean isNew = factor == null;
+        audit.record(userId, isNew ? AuditEvent.Type.ACTIVATED : AuditEvent.Type.REPLACED);
+        if (isNew) {
+            factor = new Factor();
+            factor.id = UUID.randomUUID();
+            factor.tenant = caller.tenant();
+            factor.userId = userId;
+            factor.createdAt = now;
+        }
+        factor.state = Factor.State.ACTIVE;
+        factor.secret = TotpSecret.withParametersOf(totp);
+        byte[] secret = secrets.open(enrollment);
+        try {
+            secrets.seal(factor, secret);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+        factor.activatedAt = now;
+        factor.lastVerifiedAt = null;
+        factor.lastStep = matchedStep;
+        factor.driftSteps = policy.drift(matchedStep, totp.step(now));
+        factor.totpAttempts.reset();
+        factor.recoveryAttempts.reset();
+        if (isNew) {
+            factors.persist(factor);
+        }
+        enrollments.delete(enrollment);
+        return new Activation(userId, "active", now, backupCodes.store(factor, codes, now));
     }
 
     private String keyUri(Enrollment enrollment) {

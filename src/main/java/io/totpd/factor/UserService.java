@@ -4,9 +4,11 @@ import io.totpd.factor.Api.UserStatus;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.db.Transactions;
+import io.totpd.db.UserLock;
 import io.totpd.http.ProblemType;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -22,10 +24,12 @@ public class UserService {
     private final FactorPolicy policy;
     private final CurrentCaller caller;
     private final AuditTrail audit;
+    private final Transactions transactions;
+    private final UserLock userLock;
 
     UserService(FactorRepository factors, EnrollmentRepository enrollments, BackupCodeRepository codes,
-            BackupCodeService backupCodes, FactorPolicy policy,
-            CurrentCaller caller, AuditTrail audit) {
+            BackupCodeService backupCodes, FactorPolicy policy, CurrentCaller caller, AuditTrail audit,
+            Transactions transactions, UserLock userLock) {
         this.factors = factors;
         this.enrollments = enrollments;
         this.codes = codes;
@@ -33,6 +37,8 @@ public class UserService {
         this.policy = policy;
         this.caller = caller;
         this.audit = audit;
+        this.transactions = transactions;
+        this.userLock = userLock;
     }
 
     public Optional<UserStatus> status(String userId) {
@@ -47,27 +53,46 @@ public class UserService {
                 .map(e -> new UserStatus(userId, "pending", e.createdAt, null, null, 0, null, 0));
     }
 
-    /** A new set of backup codes; the old set stops working in the same transaction. */
-    @Transactional
+    /**
+     * A new set of backup codes; the old set stops working in the same transaction. The set is hashed
+     * before the transaction (in the {@link HashingBulkhead}), for a factor that was there when the
+     * call began; whether it still is, is decided again under the user's lock.
+     */
     public List<String> regenerateBackupCodes(String userId) {
-        Factor factor = factors.lockByUser(caller.tenant(), userId);
+        transactions.read(() -> requireUsable(factors.findByUser(caller.tenant(), userId)));
+        BackupCodeService.NewSet set = backupCodes.prepare();
+        Instant now = policy.now();
+        return transactions.write(() -> {
+            userLock.lock(caller.tenant(), userId);
+            Factor factor = requireUsable(factors.lockByUser(caller.tenant(), userId));
+            audit.record(userId, AuditEvent.Type.BACKUP_CODES_REGENERATED);
+            return backupCodes.store(factor, set, now);
+        });
+    }
+
+    private static Factor requireUsable(Factor factor) {
         if (factor == null) {
             throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no active factor");
         }
         if (factor.state == Factor.State.DISABLED) {
             throw ProblemType.FACTOR_DISABLED.exception("this factor is disabled; the user must enroll again");
         }
-        audit.record(userId, AuditEvent.Type.BACKUP_CODES_REGENERATED);
-        return backupCodes.issue(factor, policy.now());
+        return factor;
     }
 
-    /** Removes the factor, its backup codes and any pending enrollment; the audit trail stays. */
-    @Transactional
+    /**
+     * Removes the factor, its backup codes and any pending enrollment; the audit trail stays. Under the
+     * user's lock, so a delete that arrives while an activation runs waits for it and removes its result.
+     */
     public boolean delete(String userId) {
-        boolean deleted = factors.deleteByUser(caller.tenant(), userId) + enrollments.deleteByUser(caller.tenant(), userId) > 0;
-        if (deleted) {
-            audit.record(userId, AuditEvent.Type.DELETED);
-        }
-        return deleted;
+        return transactions.write(() -> {
+            userLock.lock(caller.tenant(), userId);
+            // The lock order: the enrollment, then the factor (whose backup codes go with it).
+            boolean deleted = enrollments.deleteByUser(caller.tenant(), userId) + factors.deleteByUser(caller.tenant(), userId) > 0;
+            if (deleted) {
+                audit.record(userId, AuditEvent.Type.DELETED);
+            }
+            return deleted;
+        });
     }
 }

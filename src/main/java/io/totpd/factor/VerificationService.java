@@ -4,12 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.db.Transactions;
 import io.totpd.factor.Api.Recovery;
 import io.totpd.factor.Api.Verification;
 import io.totpd.http.ProblemType;
 import io.totpd.otp.Totp;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +24,7 @@ import java.util.List;
  * compare-and-set on its version ({@link FactorRows}): one read and at most one write. A write that
  * lost the race to another check of the same user is not applied, and the check runs again on what
  * that other check committed, so a code is still accepted once and no failure goes uncounted.
- * {@code /recover} costs an Argon2id hash anyway, so it simply holds the row lock.
+ * {@code /recover} costs an Argon2id hash anyway, so it holds the factor's row lock for its check.
  */
 @ApplicationScoped
 public class VerificationService {
@@ -45,9 +45,12 @@ public class VerificationService {
     private final CurrentCaller caller;
     private final AuditTrail audit;
     private final MeterRegistry metrics;
+    private final Transactions transactions;
+    private final HashingBulkhead hashing;
 
     VerificationService(FactorRows rows, FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets,
-            FactorPolicy policy, CurrentCaller caller, AuditTrail audit, MeterRegistry metrics) {
+            FactorPolicy policy, CurrentCaller caller, AuditTrail audit, MeterRegistry metrics, Transactions transactions,
+            HashingBulkhead hashing) {
         this.rows = rows;
         this.factors = factors;
         this.backupCodes = backupCodes;
@@ -56,6 +59,8 @@ public class VerificationService {
         this.caller = caller;
         this.audit = audit;
         this.metrics = metrics;
+        this.transactions = transactions;
+        this.hashing = hashing;
     }
 
     /** The hot path: one read, then the factor's write with its events, or the events alone. */
@@ -109,15 +114,23 @@ public class VerificationService {
                 }
             }
         }
-        return Checked.failed(ProblemType.CONFLICT, "too many checks of this user's codes at once; try again");
+        return Checked.conflict("too many checks of this user's codes at once; try again");
     }
 
-    /** A backup code, on its own failure budget; success also lifts a TOTP lock. */
-    @Transactional
+    /**
+     * A backup code, on its own failure budget; success also lifts a TOTP lock. The factor's row stays
+     * locked while the code is hashed, so parallel guesses take turns and none is evaluated past the
+     * lockout; the hash runs in a place of the {@link HashingBulkhead}, taken before any lock.
+     */
     public Checked<Recovery> recover(String userId, String backupCode) {
+        Instant now = policy.now();
+        return hashing.run(() -> transactions.write(() -> recoverLocked(userId, backupCode, now)));
+    }
+
+    private Checked<Recovery> recoverLocked(String userId, String backupCode, Instant now) {
         Factor factor = factors.lockByUser(caller.tenant(), userId);
         List<AuditEvent.Type> events = new ArrayList<>(2);
-        Checked<Recovery> checked = checkBackupCode(factor, backupCode, policy.now(), events);
+        Checked<Recovery> checked = checkBackupCode(factor, backupCode, now, events);
         events.forEach(type -> audit.record(userId, type, BACKUP_CODE));
         return checked;
     }

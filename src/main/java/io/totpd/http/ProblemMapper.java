@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
+import io.totpd.db.DatabaseFailure;
 import jakarta.persistence.PersistenceException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -12,7 +13,6 @@ import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
-import java.sql.SQLTransientConnectionException;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -73,7 +73,7 @@ public class ProblemMapper {
             case 406 -> respond(ProblemType.NOT_ACCEPTABLE, "this resource cannot answer in the accepted media types");
             case 413 -> respond(ProblemType.PAYLOAD_TOO_LARGE, "the body is too large");
             case 415 -> respond(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
-            default -> unexpected(e);
+            default -> internalError(e);
         };
     }
 
@@ -93,30 +93,54 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response persistence(PersistenceException e) {
-        if (e instanceof org.hibernate.exception.ConstraintViolationException) {
-            return respond(ProblemType.CONFLICT, "another request changed this user at the same time; retry");
-        }
-        return unreachable(e) ? databaseUnavailable(e) : unexpected(e);
+        return database(e);
     }
 
     @ServerExceptionMapper
     public Response sql(SQLException e) {
-        return unreachable(e) ? databaseUnavailable(e) : unexpected(e);
+        return database(e);
     }
 
-    /** Anything else is our fault: logged in full under a reference, answered without internals. */
+    /** Anything else is our fault, unless it is a database failure in disguise (a failed commit, say). */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        return DatabaseFailure.of(e).isPresent() ? database(e) : internalError(e);
+    }
+
+    /**
+     * A database failure, by what it means for the caller. Each leaves nothing written: the server
+     * rolled the statement back (it gives up on locks and statements before the client's socket
+     * timeout does), and 409 and 503 both say when to retry.
+     */
+    private static Response database(Throwable e) {
+        DatabaseFailure failure = DatabaseFailure.of(e).orElse(null);
+        if (failure == null) {
+            return internalError(e);
+        }
+        return switch (failure) {
+            case UNAVAILABLE -> {
+                LOG.warnf("Database unavailable: %s", e.getMessage());
+                yield retryLater(ProblemType.SERVICE_UNAVAILABLE, "the database is unavailable; retry shortly", 5);
+            }
+            case BUSY -> {
+                LOG.warnf("Database busy: %s", e.getMessage());
+                yield retryLater(ProblemType.SERVICE_BUSY, "the service is busy; retry shortly", 1);
+            }
+            case LOCK_TIMEOUT, LOST_RACE, DUPLICATE ->
+                    retryLater(ProblemType.CONFLICT, "another request was changing this user at the same time; retry", 1);
+        };
+    }
+
+    /** Logged in full under a reference, answered without internals. */
+    private static Response internalError(Throwable e) {
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected failure, reference %s", reference);
         return respond(ProblemType.INTERNAL_ERROR, "unexpected failure, logged with reference " + reference);
     }
 
-    private Response databaseUnavailable(Exception e) {
-        LOG.warnf("Database unavailable: %s", e.getMessage());
-        return Response.status(503).header("Retry-After", "5").type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(ProblemType.SERVICE_UNAVAILABLE, "the database is unavailable; retry shortly"))
-                .build();
+    private static Response retryLater(ProblemType type, String detail, int seconds) {
+        return Response.status(type.status).header("Retry-After", Integer.toString(seconds)).type(Problem.MEDIA_TYPE)
+                .entity(Problem.of(type, detail)).build();
     }
 
     static Response respond(ProblemType type, String detail) {
@@ -131,22 +155,5 @@ public class ProblemMapper {
             }
         }
         return field == null ? "body" : field;
-    }
-
-    /**
-     * Whether the database was out of reach rather than the statement wrong: no pooled connection in
-     * time, a connection that failed or broke (SQLSTATE class 08), or a server shutting down (57P).
-     */
-    private static boolean unreachable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

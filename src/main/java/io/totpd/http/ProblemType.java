@@ -23,7 +23,8 @@ public enum ProblemType {
     CODE_ALREADY_USED(422, "Code already used"),
     FACTOR_LOCKED(429, "Too many failed attempts"),
     INTERNAL_ERROR(500, "Internal error"),
-    SERVICE_UNAVAILABLE(503, "Service unavailable");
+    SERVICE_UNAVAILABLE(503, "Service unavailable"),
+    SERVICE_BUSY(503, "Service busy");
 
     public static final String URI_PREFIX = "urn:totpd:problem:";
 

@@ -1,0 +1,39 @@
+package io.totpd.db;
+
+import jakarta.inject.Singleton;
+import jakarta.persistence.EntityManager;
+
+/**
+ * The lock on one user of one tenant, held until the transaction ends: a PostgreSQL advisory
+ * transaction lock on a 64-bit hash of tenant and user id. It exists whether or not the user has
+ * any row yet, so "is there a factor?" and the write that follows are decided under one lock, and
+ * a delete that starts while an activation runs waits for it instead of finding nothing.
+ *
+ * <p><b>Lock order.</b> Every operation that changes more than one of a user's rows (enroll,
+ * activate, delete, new backup codes) takes this lock first, then the rows in this order:
+ * enrollment, factor, backup codes. Operations that change one row only lock that row:
+ * {@code /verify} (one compare-and-set statement on the factor) and {@code /recover} (the factor, then
+ * the one backup code it spends: a suffix of the same order). Since every path takes its locks in one
+ * order, no two can deadlock; should the database still report one, {@link Transactions} runs the
+ * loser again. Two users whose hashes collide merely take turns.
+ *
+ * <p>Waits are bounded by the server's {@code lock_timeout} (see application.properties): a call
+ * that waits longer is rolled back and answered 409 {@code conflict} with {@code Retry-After}.
+ */
+@Singleton
+public class UserLock {
+
+    private final EntityManager entities;
+
+    UserLock(EntityManager entities) {
+        this.entities = entities;
+    }
+
+    /** Takes the lock, waiting for a transaction that holds it; needs a transaction. */
+    public void lock(String tenant, String userId) {
+        // Neither a tenant nor a user id can hold '/', so no two users share a key text.
+        entities.createNativeQuery("SELECT count(*) FROM pg_advisory_xact_lock(hashtextextended(?1, 0))")
+                .setParameter(1, tenant + "/" + userId)
+                .getSingleResult();
+    }
+}
