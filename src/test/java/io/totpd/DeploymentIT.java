@@ -42,7 +42,11 @@ class DeploymentIT {
     private static final Set<String> IMAGE_SETTINGS = Set.of("JAVA_OPTS_APPEND", "GC_CONTAINER_OPTIONS", "MALLOC_ARENA_MAX");
     /** The Quarkus settings the README documents; anything else in deploy/ is a typo. */
     private static final Set<String> QUARKUS_SETTINGS = Set.of("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME",
-            "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "QUARKUS_HTTP_PORT");
+            "QUARKUS_DATASOURCE_PASSWORD", "QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT", "QUARKUS_DATASOURCE_JDBC_MAX_SIZE",
+            "QUARKUS_HTTP_PORT");
+    /** PostgreSQL's default max_connections, and what is kept for migrations, administration and monitoring. */
+    private static final int DATABASE_CONNECTIONS = 100;
+    private static final int RESERVED_CONNECTIONS = 10;
 
     private static Map<String, JsonNode> resources;
 
@@ -88,6 +92,14 @@ class DeploymentIT {
         assertEquals(1, resources.get("PodDisruptionBudget").at("/spec/maxUnavailable").asInt());
         assertEquals(3, resources.get("HorizontalPodAutoscaler").at("/spec/minReplicas").asInt());
         assertEquals("Deployment", resources.get("HorizontalPodAutoscaler").at("/spec/scaleTargetRef/kind").asText());
+    }
+
+    @Test
+    void everyReplicaTheAutoscalerMayStartGetsItsConnections() {
+        int pool = Integer.parseInt(resources.get("ConfigMap").at("/data/QUARKUS_DATASOURCE_JDBC_MAX_SIZE").asText());
+        int replicas = resources.get("HorizontalPodAutoscaler").at("/spec/maxReplicas").asInt();
+        assertTrue(replicas * pool + RESERVED_CONNECTIONS <= DATABASE_CONNECTIONS,
+                replicas + " replicas x " + pool + " connections leave too little of " + DATABASE_CONNECTIONS);
     }
 
     @Test
