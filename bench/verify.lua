@@ -1,5 +1,7 @@
 -- wrk: POST /verify with the bodies prepared for this phase (one per line in $BODIES), each thread
--- taking its own share of the lines, so that no body is sent twice unless the file runs out.
+-- taking its own share of the lines, so that no body is sent twice unless the file runs out. A line
+-- that starts with a path ("/recover {...}") is POSTed there instead. With $RATE (requests a second
+-- in all, over $CONNECTIONS connections) each connection paces itself, for a soak at a steady rate.
 local threads = {}
 
 function setup(thread)
@@ -26,7 +28,14 @@ function init(args)
   end
   index = 0
   statuses = {}
+  local rate = tonumber(os.getenv("RATE") or "0")
+  pause = rate > 0 and 1000 * tonumber(os.getenv("CONNECTIONS")) / rate or 0
   headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. os.getenv("API_KEY") }
+end
+
+local function post(line)
+  local path, body = line:match("^(/%S+) (.*)$")
+  return wrk.format("POST", path or "/verify", headers, body or line)
 end
 
 function request()
@@ -34,10 +43,14 @@ function request()
   -- must not use up a line, or the replay mix would send that line for the first time.
   if id == 0 and not checked then
     checked = true
-    return wrk.format("POST", "/verify", headers, bodies[1])
+    return post(bodies[1])
   end
   index = index % #bodies + 1
-  return wrk.format("POST", "/verify", headers, bodies[index])
+  return post(bodies[index])
+end
+
+function delay()
+  return pause
 end
 
 -- Every answer's status, so that errors are counted from what came back, not from wrk's totals.

@@ -9,13 +9,16 @@ import java.util.Set;
 
 /**
  * Writes one /verify body a line for users from..from+count (modulo total), with the right code of
- * the current step ("right") or a code no window accepts ("wrong").
- * Usage: Bodies right|wrong from count total file
+ * the current step ("right") or a code no window accepts ("wrong"); "mixed" is "right" with every
+ * RECOVER_EVERY-th line (default 100) a /recover of a wrong backup code instead, which costs the
+ * service one Argon2id hash. Lines for another path than /verify start with the path and a space.
+ * Usage: Bodies right|wrong|mixed from count total file
  */
 public final class Bodies {
 
     public static void main(String[] args) throws Exception {
-        boolean right = args[0].equals("right");
+        boolean right = !args[0].equals("wrong");
+        int recoverEvery = args[0].equals("mixed") ? Integer.parseInt(System.getenv().getOrDefault("RECOVER_EVERY", "100")) : 0;
         int from = Integer.parseInt(args[1]);
         int count = Integer.parseInt(args[2]);
         int total = Integer.parseInt(args[3]);
@@ -24,6 +27,10 @@ public final class Bodies {
             for (int i = 0; i < count; i++) {
                 String userId = BenchUsers.userId((from + i) % total);
                 byte[] secret = BenchUsers.secret(userId);
+                if (recoverEvery > 0 && i % recoverEvery == recoverEvery - 1) {
+                    out.write("/recover {\"userId\":\"" + userId + "\",\"backupCode\":\"0000-0000-0000\"}\n");
+                    continue;
+                }
                 String code = right ? BenchUsers.TOTP.code(secret, step) : wrong(secret, step);
                 out.write("{\"userId\":\"" + userId + "\",\"code\":\"" + code + "\"}\n");
             }
