@@ -78,6 +78,21 @@ public record PackagedApp(Process process, int port, Path log) {
     }
 
     public static PackagedApp launch(Map<String, String> environment, boolean withCaller) throws IOException {
+        return launch(environment, withCaller, 0);
+    }
+
+    /**
+     * Starts the package as a pod with a memory limit of {@code limitMebibytes} runs it: the JVM sizes
+     * itself for that much memory ({@code -XX:MaxRAM}), and where this machine lets a test make a
+     * memory cgroup (cgroup v1, as root), the process runs in one with that limit, so that exceeding
+     * it kills the process as the kernel kills a container.
+     */
+    public static PackagedApp launchWithMemoryLimit(Map<String, String> environment, int limitMebibytes) throws IOException {
+        return launch(environment, true, limitMebibytes);
+    }
+
+    private static PackagedApp launch(Map<String, String> environment, boolean withCaller, int limitMebibytes)
+            throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -90,7 +105,18 @@ public record PackagedApp(Process process, int port, Path log) {
         if (!options.isEmpty()) {
             command.addAll(List.of(options.split("\\s+")));
         }
+        if (limitMebibytes > 0) {
+            command.add("-XX:MaxRAM=" + limitMebibytes + "m");
+        }
         command.addAll(List.of("-jar", "quarkus-run.jar"));
+        Path cgroup = limitMebibytes > 0 ? memoryCgroup(limitMebibytes) : null;
+        if (cgroup != null) {
+            // The shell joins the cgroup, then becomes the JVM, so the JVM and nothing else is in it.
+            List<String> wrapped = new ArrayList<>(List.of("sh", "-c",
+                    "echo $$ > " + cgroup.resolve("cgroup.procs") + " && exec \"$@\"", "sh"));
+            wrapped.addAll(command);
+            command = wrapped;
+        }
         // From the package directory, as the AppCDS archive was made and as the image runs it.
         ProcessBuilder builder = new ProcessBuilder(command).directory(DIRECTORY.toFile())
                 .redirectErrorStream(true)
@@ -105,6 +131,35 @@ public record PackagedApp(Process process, int port, Path log) {
         }
         env.putAll(environment);
         return new PackagedApp(builder.start(), port, log);
+    }
+
+    /**
+     * A new memory cgroup limited to {@code limitMebibytes}, or null where this machine has none a
+     * test may make (no cgroup v1 memory controller, or not root).
+     */
+    private static Path memoryCgroup(int limitMebibytes) {
+        Path root = Path.of("/sys/fs/cgroup/memory");
+        if (!Files.isWritable(root)) {
+            return null;
+        }
+        try (var old = Files.newDirectoryStream(root, "totpd-test-*")) {
+            // Those of earlier runs whose process has exited; one still in use refuses to go.
+            old.forEach(group -> group.toFile().delete());
+        } catch (IOException e) {
+            // nothing to tidy
+        }
+        try {
+            Path group = Files.createDirectories(root.resolve("totpd-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+            Files.writeString(group.resolve("memory.limit_in_bytes"), Long.toString(limitMebibytes * 1024L * 1024L));
+            return group;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The most memory the process has held resident since it started (VmHWM), in MiB. */
+    public long peakResidentMebibytes() throws IOException {
+        return statusKibibytes("VmHWM") / 1024;
     }
 
     public URI uri(String path) {
@@ -182,12 +237,16 @@ public record PackagedApp(Process process, int port, Path log) {
     }
 
     public long residentMebibytes() throws IOException {
+        return statusKibibytes("VmRSS") / 1024;
+    }
+
+    private long statusKibibytes(String field) throws IOException {
         Map<String, String> status = new HashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
             int colon = line.indexOf(':');
             status.put(line.substring(0, colon), line.substring(colon + 1).trim());
         }
-        return Long.parseLong(status.get("VmRSS").replace(" kB", "")) / 1024;
+        return Long.parseLong(status.get(field).replace(" kB", ""));
     }
 
     /** A user enrolled and activated through this application's API. */
