@@ -62,7 +62,9 @@ public class ProblemMapper {
                     .collect(Collectors.joining("."));
             return respond(ProblemType.INVALID_REQUEST, field + ": wrong type");
         }
-        if (e instanceof StreamReadException read && read.getOriginalMessage().startsWith("Duplicate field")) {
+        // Jackson has no exception type of its own for a repeated member, only this message.
+        if (e instanceof StreamReadException read
+                && String.valueOf(read.getOriginalMessage()).startsWith("Duplicate field")) {
             return respond(ProblemType.INVALID_REQUEST, repeatedMember(read));
         }
         if (e instanceof MismatchedInputException) {
