@@ -1,7 +1,9 @@
 package io.totpd.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
@@ -60,14 +62,31 @@ public class ProblemMapper {
                     .collect(Collectors.joining("."));
             return respond(ProblemType.INVALID_REQUEST, field + ": wrong type");
         }
+        // Jackson has no exception type of its own for a repeated member, only this message.
+        if (e instanceof StreamReadException read
+                && String.valueOf(read.getOriginalMessage()).startsWith("Duplicate field")) {
+            return respond(ProblemType.INVALID_REQUEST, repeatedMember(read));
+        }
+        if (e instanceof MismatchedInputException) {
+            return respond(ProblemType.INVALID_REQUEST, "the body must be one JSON object and nothing else");
+        }
         return respond(ProblemType.INVALID_REQUEST, "the body is not valid JSON");
+    }
+
+    /** Otherwise quarkus-rest-jackson answers a request type Jackson cannot build with an empty 500. */
+    @ServerExceptionMapper
+    public Response undeserializable(InvalidDefinitionException e) {
+        return unexpected(e);
     }
 
     @ServerExceptionMapper
     public Response http(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         return switch (status) {
-            case 400 -> respond(ProblemType.INVALID_REQUEST, "the request could not be read");
+            // quarkus-rest-jackson wraps most of Jackson's read failures, which name the field, in a bare 400.
+            case 400 -> e.getCause() instanceof JsonProcessingException json
+                    ? unreadable(json)
+                    : respond(ProblemType.INVALID_REQUEST, "the request could not be read");
             case 404 -> respond(ProblemType.NOT_FOUND, "no such resource");
             case 405 -> respond(ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
             case 406 -> respond(ProblemType.NOT_ACCEPTABLE, "this resource cannot answer in the accepted media types");
@@ -145,6 +164,15 @@ public class ProblemMapper {
 
     static Response respond(ProblemType type, String detail) {
         return Response.status(type.status).type(Problem.MEDIA_TYPE).entity(Problem.of(type, detail)).build();
+    }
+
+    /** Names the repeated member when it is one a caller could mean; never echoes arbitrary text. */
+    private static String repeatedMember(StreamReadException e) {
+        String name = e.getProcessor() == null || e.getProcessor().getParsingContext() == null
+                ? null : e.getProcessor().getParsingContext().getCurrentName();
+        return name != null && name.matches("[A-Za-z]{1,64}")
+                ? name + ": appears more than once"
+                : "a member appears more than once";
     }
 
     private static String fieldOf(ConstraintViolation<?> violation) {
