@@ -129,6 +129,9 @@ public class EnrollmentService {
             return Checked.failed(ProblemType.ENROLLMENT_EXPIRED, "the enrollment expired; enroll again");
         }
         Totp totp = enrollment.secret.totp();
+        if (code.length() != totp.digits()) {
+            return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(totp));
+        }
         long currentStep = totp.step(now);
         byte[] secret = secrets.open(enrollment);
         try {
