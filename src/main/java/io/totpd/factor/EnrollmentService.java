@@ -48,6 +48,11 @@ public class EnrollmentService {
      */
     @Transactional
     public Api.Enrollment enroll(String userId, String accountName, boolean replace) {
+        String account = accountName == null ? userId : accountName;
+        if (!policy.fitsQrCode(account)) {
+            throw ProblemType.INVALID_REQUEST.exception("accountName: too long for a QR code that phone cameras read "
+                    + "(each non-ASCII character takes 3 to 12 characters of the otpauth URI); use a shorter one");
+        }
         Factor factor = factors.findByUser(caller.tenant(), userId);
         if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
             throw ProblemType.FACTOR_ALREADY_ACTIVE.exception(
@@ -63,7 +68,7 @@ public class EnrollmentService {
         }
         Instant now = policy.now();
         Totp totp = policy.enrollmentTotp;
-        enrollment.accountName = accountName == null ? userId : accountName;
+        enrollment.accountName = account;
         enrollment.secret = TotpSecret.withParametersOf(totp);
         enrollment.createdAt = now;
         enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
