@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.persistence.PersistenceException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -64,8 +65,11 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response http(WebApplicationException e) {
+    public Response http(WebApplicationException e, HttpServerRequest request) {
         int status = e.getResponse().getStatus();
+        if (status == 400 && overLimit(request)) {
+            return bodyTooLarge();
+        }
         return switch (status) {
             case 400 -> respond(ProblemType.INVALID_REQUEST, "the request could not be read");
             case 404 -> respond(ProblemType.NOT_FOUND, "no such resource");
@@ -79,7 +83,10 @@ public class ProblemMapper {
 
     /** A caller that hangs up mid-body is no failure of ours; nobody is left to read the answer. */
     @ServerExceptionMapper
-    public Response unreadableBody(java.io.IOException e) {
+    public Response unreadableBody(java.io.IOException e, HttpServerRequest request) {
+        if (overLimit(request)) {
+            return bodyTooLarge();
+        }
         LOG.debugf("Request body unreadable: %s", e.getMessage());
         return respond(ProblemType.INVALID_REQUEST, "the request body could not be read");
     }
@@ -110,6 +117,20 @@ public class ProblemMapper {
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected failure, reference %s", reference);
         return respond(ProblemType.INTERNAL_ERROR, "unexpected failure, logged with reference " + reference);
+    }
+
+    /**
+     * A chunked body declares no length, so BodyLimit cannot refuse it up front; Vert.x stops reading
+     * it at {@code quarkus.http.limits.max-body-size}, and what reaches us is a failed read.
+     */
+    private static boolean overLimit(HttpServerRequest request) {
+        return request != null && request.bytesRead() > BodyLimit.MAX_BYTES;
+    }
+
+    private static Response bodyTooLarge() {
+        return Response.status(413).type(Problem.MEDIA_TYPE).header("Connection", "close")
+                .entity(Problem.of(ProblemType.PAYLOAD_TOO_LARGE, "the body is larger than " + BodyLimit.MAX_BYTES + " bytes"))
+                .build();
     }
 
     private Response databaseUnavailable(Exception e) {
