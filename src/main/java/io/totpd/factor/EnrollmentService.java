@@ -51,7 +51,7 @@ public class EnrollmentService {
         String account = accountName == null ? userId : accountName;
         if (!policy.fitsQrCode(account)) {
             throw ProblemType.INVALID_REQUEST.exception("accountName: too long for a QR code that phone cameras read "
-                    + "(each non-ASCII character takes 3 to 12 characters of the otpauth URI); use a shorter one");
+                    + "(in the otpauth URI a non-ASCII character takes 6 to 12 characters); use a shorter one");
         }
         Factor factor = factors.findByUser(caller.tenant(), userId);
         if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
