@@ -110,6 +110,16 @@ class PackagedApplicationIT {
     }
 
     @Test
+    void productionRefusesTheHashOfAnEmptyKey() throws Exception {
+        // What `printf %s "$key" | sha256sum` prints when $key is unset.
+        PackagedApp app = launch(with(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey("k1"),
+                "TOTPD_CALLERS_EMPTY_TENANT", "acme", "TOTPD_CALLERS_EMPTY_SCOPES", "verify",
+                "TOTPD_CALLERS_EMPTY_KEY_SHA256", HexFormat.of().formatHex(PackagedApp.sha256("")))));
+        assertNotEquals(0, app.awaitExit());
+        assertTrue(app.output().contains("totpd.callers.empty.key-sha256"), app.output());
+    }
+
+    @Test
     void productionStartsServesLogsJsonAndStopsCleanly() throws Exception {
         long launchedAt = System.nanoTime();
         PackagedApp app = launch(with(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey("k1"))));

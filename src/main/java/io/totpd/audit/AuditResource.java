@@ -10,7 +10,8 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.List;
@@ -42,9 +43,10 @@ public class AuditResource {
     /** A user's events, newest first; also of a deleted user, whose trail outlives the factor. */
     @GET
     public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
-            @QueryParam("limit") String limit, @QueryParam("before") String before) {
-        int size = (int) QueryParameters.wholeNumber("limit", limit, 1, MAX_LIMIT, DEFAULT_LIMIT);
-        Long cursor = before == null ? null : QueryParameters.wholeNumber("before", before, 1, Long.MAX_VALUE, 0);
+            @Context UriInfo request) {
+        int size = (int) QueryParameters.wholeNumber(request, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT);
+        long before = QueryParameters.wholeNumber(request, "before", 1, Long.MAX_VALUE, 0);
+        Long cursor = before == 0 ? null : before;
         List<Event> page = events.page(caller.tenant(), userId, cursor, size).stream()
                 .map(e -> new Event(e.id, e.type.name().toLowerCase(Locale.ROOT), e.method, e.occurredAt, e.caller, e.requestId))
                 .toList();

@@ -35,6 +35,8 @@ public class Callers {
 
     Callers(TotpdConfig config) {
         byte[] developmentHash = sha256(DEVELOPMENT_KEY);
+        // What `printf %s "$key" | sha256sum` prints when $key is unset.
+        byte[] emptyHash = sha256("");
         for (Map.Entry<String, TotpdConfig.CallerConfig> entry : config.callers().entrySet()) {
             String name = entry.getKey();
             TotpdConfig.CallerConfig settings = entry.getValue();
@@ -51,6 +53,10 @@ public class Callers {
                     throw new IllegalArgumentException("totpd.callers." + name + ".key-sha256: 64 hex digits per key");
                 }
                 byte[] sha256 = HexFormat.of().parseHex(hash);
+                if (MessageDigest.isEqual(sha256, emptyHash)) {
+                    throw new IllegalStateException("totpd.callers." + name + ".key-sha256 is the SHA-256 of the empty "
+                            + "string: the key was unset when it was hashed, and an empty key must never get in");
+                }
                 if (MessageDigest.isEqual(sha256, developmentHash)) {
                     if (LaunchMode.current() == LaunchMode.NORMAL) {
                         throw new IllegalStateException("caller '" + name + "' uses the published development key; "

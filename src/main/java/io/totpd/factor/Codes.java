@@ -16,6 +16,14 @@ final class Codes {
         return Totp.normalise(code).orElseThrow(() -> ProblemType.INVALID_REQUEST.exception("code: must be 6 or 8 digits"));
     }
 
+    /**
+     * A code of 6 digits cannot match a factor of 8, nor the other way round: it is malformed, a 400
+     * that is not counted as a wrong code.
+     */
+    static String wrongLength(Totp totp) {
+        return "code: this user's factor takes " + totp.digits() + " digits";
+    }
+
     static String backup(String code) {
         return BackupCodes.normalise(code).orElseThrow(() -> ProblemType.INVALID_REQUEST.exception(
                 "backupCode: must be 12 characters of Crockford Base32, as XXXX-XXXX-XXXX"));

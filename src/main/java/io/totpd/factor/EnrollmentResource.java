@@ -4,6 +4,7 @@ import io.totpd.factor.Api.Activation;
 import io.totpd.factor.Api.CodeRequest;
 import io.totpd.factor.Api.EnrollRequest;
 import io.totpd.factor.Api.Enrollment;
+import io.totpd.http.ProblemType;
 import io.totpd.http.QueryParameters;
 import io.totpd.qr.QrCodes;
 import io.totpd.caller.Requires;
@@ -17,8 +18,9 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -47,9 +49,8 @@ public class EnrollmentResource {
     @Path("enroll/{userId}/qr.png")
     @Produces("image/png")
     public RestResponse<byte[]> qrCode(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
-            @QueryParam("size") String size) {
-        byte[] png = QrCodes.png(enrollments.pendingKeyUri(userId), size(size));
-        return RestResponse.ResponseBuilder.ok(png, "image/png").build();
+            @Context UriInfo request) {
+        return png(enrollments.pendingKeyUri(userId), request);
     }
 
     /** The signed link of {@code qrCodeUrl}: for a browser's img tag, so it takes no API key. */
@@ -57,9 +58,8 @@ public class EnrollmentResource {
     @Path("qr/{token}")
     @Produces("image/png")
     @Requires.Nobody
-    public RestResponse<byte[]> linkedQrCode(@PathParam("token") String token, @QueryParam("size") String size) {
-        byte[] png = QrCodes.png(enrollments.linkedKeyUri(token), size(size));
-        return RestResponse.ResponseBuilder.ok(png, "image/png").build();
+    public RestResponse<byte[]> linkedQrCode(@PathParam("token") String token, @Context UriInfo request) {
+        return png(enrollments.linkedKeyUri(token), request);
     }
 
     @POST
@@ -68,7 +68,14 @@ public class EnrollmentResource {
         return checks.record("activate", body.userId(), enrollments.activate(body.userId(), Codes.totp(body.code()))).orThrow();
     }
 
-    private static int size(String size) {
-        return (int) QueryParameters.wholeNumber("size", size, QrCodes.MIN_SIZE, QrCodes.MAX_SIZE, QrCodes.DEFAULT_SIZE);
+    /** Exactly the size asked, or a 400 that names the smallest size at which phones still read it. */
+    private static RestResponse<byte[]> png(String keyUri, UriInfo request) {
+        int size = (int) QueryParameters.wholeNumber(request, "size", QrCodes.MIN_SIZE, QrCodes.MAX_SIZE, QrCodes.DEFAULT_SIZE);
+        int smallest = QrCodes.smallestSize(keyUri);
+        if (size < smallest) {
+            throw ProblemType.INVALID_REQUEST.exception("size: this QR code needs at least " + smallest + " pixels ("
+                    + QrCodes.PIXELS_PER_MODULE + " per module, quiet zone included)");
+        }
+        return RestResponse.ResponseBuilder.ok(QrCodes.png(keyUri, size), "image/png").build();
     }
 }

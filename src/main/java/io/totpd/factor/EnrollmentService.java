@@ -52,6 +52,11 @@ public class EnrollmentService {
      * under the user's lock, so an activation racing this call is either seen or waited for.
      */
     public Api.Enrollment enroll(String userId, String accountName, boolean replace) {
+        String account = accountName == null ? userId : accountName;
+        if (!policy.fitsQrCode(account)) {
+            throw ProblemType.INVALID_REQUEST.exception("accountName: too long for a QR code that phone cameras read "
+                    + "(in the otpauth URI a non-ASCII character takes 6 to 12 characters); use a shorter one");
+        }
         Instant now = policy.now();
         return transactions.write(() -> {
             userLock.lock(caller.tenant(), userId);
@@ -69,7 +74,7 @@ public class EnrollmentService {
                 enrollment.userId = userId;
             }
             Totp totp = policy.enrollmentTotp;
-            enrollment.accountName = accountName == null ? userId : accountName;
+            enrollment.accountName = account;
             enrollment.secret = TotpSecret.withParametersOf(totp);
             enrollment.createdAt = now;
             enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
@@ -160,6 +165,9 @@ public class EnrollmentService {
             return Checked.failed(ProblemType.ENROLLMENT_EXPIRED, "the enrollment expired; enroll again");
         }
         Totp totp = enrollment.secret.totp();
+        if (code.length() != totp.digits()) {
+            return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(totp));
+        }
         byte[] secret = secrets.open(enrollment);
         try {
             Totp.Check check = totp.check(secret, code, totp.step(now), 0, null);

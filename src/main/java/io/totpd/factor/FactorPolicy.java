@@ -2,8 +2,11 @@ package io.totpd.factor;
 
 import io.quarkus.runtime.Startup;
 import io.totpd.TotpdConfig;
+import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
+import io.totpd.otp.Secrets;
 import io.totpd.otp.Totp;
+import io.totpd.qr.QrCodes;
 import io.totpd.recovery.Argon2id;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -19,6 +22,10 @@ import java.time.temporal.ChronoUnit;
 @Startup
 class FactorPolicy {
 
+    /** Api.USER_ID allows 128 characters; '@' percent-encodes to three, the most any of them takes. */
+    private static final int LONGEST_USER_ID = 128;
+    private static final String BLANK_SECRET = Base32.encode(new byte[Secrets.BYTES]);
+
     final String issuer;
     final Totp enrollmentTotp;
     final Duration enrollmentLifetime;
@@ -32,6 +39,11 @@ class FactorPolicy {
         this.issuer = config.issuer();
         KeyUri.requireLabelPart("issuer (totpd.issuer)", issuer);
         this.enrollmentTotp = new Totp(config.totp().algorithm(), config.totp().digits(), config.totp().period());
+        // The user id is the default account name, so every user id must fit beside the issuer.
+        if (!fitsQrCode("@".repeat(LONGEST_USER_ID))) {
+            throw new IllegalArgumentException("totpd.issuer is too long: with it, the otpauth URI of a user id of "
+                    + LONGEST_USER_ID + " characters does not fit a QR code that phone cameras read; use a shorter issuer");
+        }
         this.enrollmentLifetime = config.enrollment().lifetime();
         this.maxDriftSteps = config.totp().maxDriftSteps();
         if (maxDriftSteps < Totp.WINDOW || maxDriftSteps > 10) {
@@ -41,6 +53,15 @@ class FactorPolicy {
                 config.lockout().maxLock(), config.lockout().disableAfterFailures());
         this.argon2 = new Argon2id(config.backupCodes().argon2MemoryKib(), config.backupCodes().argon2Iterations(),
                 config.backupCodes().argon2Parallelism());
+    }
+
+    /**
+     * Whether an enrollment of this account name, with this issuer and TOTP settings, makes an
+     * otpauth URI that a QR code phone cameras read can hold (see {@link QrCodes}). Every secret has
+     * the same length, so a blank one of that length stands in for it.
+     */
+    boolean fitsQrCode(String accountName) {
+        return QrCodes.readable(KeyUri.totp(issuer, accountName, BLANK_SECRET, enrollmentTotp));
     }
 
     Instant now() {

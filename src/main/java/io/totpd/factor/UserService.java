@@ -42,15 +42,20 @@ public class UserService {
     }
 
     public Optional<UserStatus> status(String userId) {
+        Instant now = policy.now();
         Factor factor = factors.findByUser(caller.tenant(), userId);
         if (factor != null) {
             Attempts attempts = factor.totpAttempts;
+            // A disabled factor answers 403 whatever the time, so a lock on it would promise an end that never comes.
+            boolean locked = factor.state != Factor.State.DISABLED && attempts.lockedAt(now);
             return Optional.of(new UserStatus(userId, factor.state.name().toLowerCase(Locale.ROOT), factor.createdAt,
                     factor.activatedAt, factor.lastVerifiedAt, attempts.failures,
-                    attempts.lockedAt(policy.now()) ? attempts.lockedUntil : null, codes.countUnused(factor.id)));
+                    locked ? attempts.lockedUntil : null, codes.countUnused(factor.id)));
         }
+        // The QR code and activation of an expired enrollment say 410; the status says so too.
         return Optional.ofNullable(enrollments.findByUser(caller.tenant(), userId))
-                .map(e -> new UserStatus(userId, "pending", e.createdAt, null, null, 0, null, 0));
+                .map(e -> new UserStatus(userId, now.isBefore(e.expiresAt) ? "pending" : "expired", e.createdAt, null, null,
+                        0, null, 0));
     }
 
     /**

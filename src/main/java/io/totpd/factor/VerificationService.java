@@ -69,6 +69,9 @@ public class VerificationService {
             AuditTrail.Stamp stamp = audit.stamp();
             Instant now = stamp.occurredAt();
             Factor factor = rows.find(stamp.tenant(), userId);
+            if (factor != null && code.length() != factor.secret.totp().digits()) {
+                return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(factor.secret.totp()));
+            }
             List<AuditEvent.Type> events = new ArrayList<>(2);
             Checked<Verification> refused = refusal(factor, factor == null ? null : factor.totpAttempts, now, events);
             if (refused != null) {

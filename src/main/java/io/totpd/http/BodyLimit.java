@@ -9,7 +9,8 @@ import jakarta.inject.Singleton;
 
 /**
  * Refuses a declared body above the limit before it is read, with a problem body. A chunked body is
- * stopped by {@code quarkus.http.limits.max-body-size} (set to the same size), whose 413 has no body.
+ * stopped by {@code quarkus.http.limits.max-body-size} (set to the same size), and ProblemMapper
+ * turns the failed read into the same 413.
  */
 @Singleton
 public class BodyLimit {
@@ -30,7 +31,6 @@ public class BodyLimit {
             if (length != null && isAbove(length)) {
                 context.response().setStatusCode(413)
                         .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
                         .putHeader(HttpHeaders.CONNECTION, "close")
                         .end(problem);
                 return;

@@ -18,10 +18,12 @@ public enum ProblemType {
     CONFLICT(409, "Concurrent change"),
     ENROLLMENT_EXPIRED(410, "Enrollment expired"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    URI_TOO_LONG(414, "URI too long"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     INVALID_CODE(422, "Invalid code"),
     CODE_ALREADY_USED(422, "Code already used"),
     FACTOR_LOCKED(429, "Too many failed attempts"),
+    REQUEST_HEADER_FIELDS_TOO_LARGE(431, "Request header fields too large"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     SERVICE_BUSY(503, "Service busy");

@@ -1,20 +1,33 @@
 package io.totpd.http;
 
+import jakarta.ws.rs.core.UriInfo;
+import java.util.List;
+
 /**
- * Whole-number query parameters, read by hand: JAX-RS would answer a malformed number with 404, and
- * a caller deserves a 400 that names the parameter.
+ * Whole-number query parameters, read by hand: JAX-RS would answer a malformed number with 404, take
+ * an empty value as absent and the first of repeated values as the value, and a caller deserves a
+ * 400 that names the parameter for each of them.
  */
 public final class QueryParameters {
 
     private QueryParameters() {
     }
 
-    /** {@code value} as a number from {@code min} to {@code max}, {@code absent} when not given, else a 400. */
-    public static long wholeNumber(String name, String value, long min, long max, long absent) {
-        if (value == null) {
+    /**
+     * The query parameter {@code name} of the request as a number from {@code min} to {@code max}, or
+     * {@code absent} when the query does not name it; anything else (empty, repeated, not ASCII
+     * digits, out of range) is a 400.
+     */
+    public static long wholeNumber(UriInfo request, String name, long min, long max, long absent) {
+        List<String> values = request.getQueryParameters(true).get(name);
+        if (values == null || values.isEmpty()) {
             return absent;
         }
-        if (value.matches("\\d{1,18}")) {
+        if (values.size() > 1) {
+            throw ProblemType.INVALID_REQUEST.exception(name + ": must be given at most once");
+        }
+        String value = values.get(0);
+        if (value != null && value.matches("[0-9]{1,18}")) {
             long number = Long.parseLong(value);
             if (number >= min && number <= max) {
                 return number;

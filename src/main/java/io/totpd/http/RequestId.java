@@ -1,17 +1,17 @@
 package io.totpd.http;
 
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerResponseContext;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jboss.logging.MDC;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**
  * The id that ties a caller's request to our logs and audit events: the caller's {@code X-Request-Id}
- * when it is a sane token, otherwise a new one; always echoed back.
+ * when it is a sane token, otherwise a new one. {@link HttpLayer} chooses it before any route runs and
+ * echoes it on every response, also those the application never sees.
  */
 @RequestScoped
 public class RequestId {
@@ -28,15 +28,15 @@ public class RequestId {
         return id;
     }
 
-    @ServerRequestFilter(preMatching = true)
-    public void read(ContainerRequestContext request) {
-        String presented = request.getHeaderString(HEADER);
-        id = presented != null && SANE.matcher(presented).matches() ? presented : UUID.randomUUID().toString();
-        MDC.put("requestId", id);
+    /** The presented id when it is a sane token, else a new one. */
+    static String sanitised(String presented) {
+        return presented != null && SANE.matcher(presented).matches() ? presented : UUID.randomUUID().toString();
     }
 
-    @ServerResponseFilter
-    public void echo(ContainerResponseContext response) {
-        response.getHeaders().putSingle(HEADER, get());
+    @ServerRequestFilter(preMatching = true)
+    public void read(ContainerRequestContext request, RoutingContext routing) {
+        String chosen = routing.get(HEADER);
+        id = chosen != null ? chosen : sanitised(request.getHeaderString(HEADER));
+        MDC.put("requestId", id);
     }
 }

@@ -4,7 +4,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -53,14 +52,23 @@ public final class BackupCodes {
 
     /**
      * What a person typed, as a code: case, spaces and hyphens do not matter, and the letters that
-     * Crockford's alphabet leaves out for looking like digits are read as those digits.
+     * Crockford's alphabet leaves out for looking like digits are read as those digits. Only ASCII is
+     * read: Unicode case mapping would turn the dotless {@code ı} into {@code I} and the long
+     * {@code ſ} into {@code S}, so anything outside ASCII makes the input no code at all.
      */
     public static Optional<String> normalise(String input) {
         if (input == null) {
             return Optional.empty();
         }
         StringBuilder code = new StringBuilder(LENGTH);
-        for (char c : input.toUpperCase(Locale.ROOT).toCharArray()) {
+        for (int i = 0; i < input.length(); i++) {
+            char c = input.charAt(i);
+            if (c > 0x7F) {
+                return Optional.empty();
+            }
+            if (c >= 'a' && c <= 'z') {
+                c = (char) (c - ('a' - 'A'));
+            }
             switch (c) {
                 case ' ', '-' -> {
                 }

@@ -76,7 +76,8 @@ class LockoutTest {
         }
         clock.advance(Duration.ofMinutes(15));
         verify(userId, code(secret, clock, 0)).then().statusCode(403).body("type", equalTo("urn:totpd:problem:factor-disabled"));
-        api().get("/users/" + userId).then().body("state", equalTo("disabled")).body("failedAttempts", equalTo(100));
+        api().get("/users/" + userId).then().body("state", equalTo("disabled")).body("failedAttempts", equalTo(100))
+                .body("lockedUntil", nullValue());
         api().post("/users/" + userId + "/backup-codes").then().statusCode(403);
 
         // Enrolling again needs no "replace": the disabled factor is replaced on activation.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.totpd.otp.Totp.Check.Outcome;
+import io.totpd.support.UnicodeTraps;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TotpTest {
@@ -116,5 +118,14 @@ class TotpTest {
     void secretsAre160RandomBits() {
         assertEquals(20, Secrets.generate().length);
         assertTrue(!java.util.Arrays.equals(Secrets.generate(), Secrets.generate()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("io.totpd.support.UnicodeTraps#ALL")
+    void normaliseReadsOnlyAsciiDigitsAndSpaces(UnicodeTraps.Trap trap) {
+        for (String host : new String[] {"123 456", "12345678"}) {
+            String planted = UnicodeTraps.planted(host, trap);
+            assertEquals(Optional.empty(), Totp.normalise(planted), planted);
+        }
     }
 }

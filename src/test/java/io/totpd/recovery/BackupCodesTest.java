@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.totpd.support.UnicodeTraps;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BackupCodesTest {
@@ -67,5 +69,17 @@ class BackupCodesTest {
     void refusesAnythingElse(String typed) {
         assertFalse(BackupCodes.normalise(typed).isPresent());
         assertFalse(BackupCodes.normalise(null).isPresent());
+    }
+
+    /** Codes whose letters are what the traps read as, so a lenient reading would give a valid code. */
+    static final List<String> TRAP_HOSTS = List.of("ISKA-FFLB-STFI", "1CAB-K3XD-9PR2", "7KQM 3XD9-PR2A");
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("io.totpd.support.UnicodeTraps#ALL")
+    void onlyAsciiIsRead(UnicodeTraps.Trap trap) {
+        String host = TRAP_HOSTS.stream().filter(code -> code.contains(trap.readAs())).findFirst().orElse(TRAP_HOSTS.get(0));
+        assertTrue(BackupCodes.normalise(host).isPresent(), host);
+        String planted = UnicodeTraps.planted(host, trap);
+        assertEquals(Optional.empty(), BackupCodes.normalise(planted), planted);
     }
 }

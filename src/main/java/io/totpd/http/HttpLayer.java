@@ -1,0 +1,180 @@
+package io.totpd.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.regex.Pattern;
+
+/**
+ * The contract's promises for every response, whoever makes it (the application, RESTEasy, Vert.x
+ * or a filter): {@code Cache-Control: no-store}, {@code X-Content-Type-Options},
+ * {@code Referrer-Policy}, {@code X-Request-Id}, {@code Date}, and {@code Allow} on a 405. Also the
+ * limits of the request line and headers, and OPTIONS, answered here with a problem body because the
+ * layers below would answer them without one.
+ *
+ * <p>Requests the HTTP codec itself cannot parse (a malformed header line, a request line over
+ * {@code quarkus.http.limits.max-initial-line-length}, headers over {@code max-header-size}) never
+ * reach a route, and Quarkus offers no hook for them: Vert.x answers those with a bare status. The
+ * codec's limits are therefore set well above {@link #MAX_TARGET_LENGTH} and
+ * {@link #MAX_HEADER_BYTES}, so that every request within a few times these limits gets a problem.
+ */
+@Singleton
+public class HttpLayer {
+
+    /** The longest request target (path and query), in characters; the longest of this API is under 500. */
+    static final int MAX_TARGET_LENGTH = 2048;
+    /** The most header bytes, names, values and separators together. */
+    static final int MAX_HEADER_BYTES = 8192;
+
+    /** IMF-fixdate (RFC 9110 section 5.6.7); RFC_1123_DATE_TIME would print a one-digit day. */
+    private static final DateTimeFormatter IMF_FIXDATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+    /** Quarkus's own endpoints (health, metrics, the contract) answer GET only. */
+    private static final String MANAGEMENT_ALLOW = "GET, HEAD";
+
+    private final ObjectMapper json;
+    private final Map<Pattern, String> allow;
+
+    HttpLayer(ObjectMapper json) {
+        this.json = json;
+        this.allow = allowedMethods();
+    }
+
+    void register(@Observes Filters filters) {
+        // Above BodyLimit (100), so that its 413 carries the headers too.
+        filters.register(this::handle, 1000);
+    }
+
+    private void handle(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        String requestId = RequestId.sanitised(request.getHeader(RequestId.HEADER));
+        context.put(RequestId.HEADER, requestId);
+        context.addHeadersEndHandler(ignored -> standardHeaders(context.response(), request.path(), requestId));
+        if (request.uri().length() > MAX_TARGET_LENGTH) {
+            end(context, ProblemType.URI_TOO_LONG, "the request target is longer than " + MAX_TARGET_LENGTH + " characters");
+        } else if (headerBytes(request) > MAX_HEADER_BYTES) {
+            end(context, ProblemType.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "the request headers are larger than " + MAX_HEADER_BYTES + " bytes");
+        } else if (request.method() == HttpMethod.OPTIONS) {
+            // The API is for backends, not browsers: no CORS, so OPTIONS is a method no resource has.
+            if (allowFor(request.path()) == null) {
+                end(context, ProblemType.NOT_FOUND, "no such resource");
+            } else {
+                end(context, ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
+            }
+        } else {
+            context.next();
+        }
+    }
+
+    private void standardHeaders(HttpServerResponse response, String path, String requestId) {
+        response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        response.putHeader("X-Content-Type-Options", "nosniff");
+        // A signed QR link is a bearer credential for the QR code: never let it leak through a Referer.
+        response.putHeader("Referrer-Policy", "no-referrer");
+        response.putHeader(RequestId.HEADER, requestId);
+        // The wall clock, not the service's Clock: Date says when this message was sent.
+        response.putHeader(HttpHeaders.DATE, IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+        if (response.getStatusCode() == 405 && !response.headers().contains(HttpHeaders.ALLOW)) {
+            String methods = allowFor(path);
+            if (methods != null) {
+                response.putHeader(HttpHeaders.ALLOW, methods);
+            }
+        }
+    }
+
+    private void end(RoutingContext context, ProblemType type, String detail) {
+        String body;
+        try {
+            body = json.writeValueAsString(Problem.of(type, detail));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        HttpServerResponse response = context.response().setStatusCode(type.status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (type.status == 414 || type.status == 431) {
+            // What is left of an oversized request is not worth reading.
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.end(body);
+    }
+
+    /** The value of Allow for a path, or null when no resource has that path. */
+    String allowFor(String path) {
+        if (path == null) {
+            return null;
+        }
+        if (path.startsWith("/q/")) {
+            return MANAGEMENT_ALLOW;
+        }
+        for (Map.Entry<Pattern, String> route : allow.entrySet()) {
+            if (route.getKey().matcher(path).matches()) {
+                return route.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static int headerBytes(HttpServerRequest request) {
+        int bytes = 0;
+        for (Map.Entry<String, String> header : request.headers()) {
+            bytes += header.getKey().length() + header.getValue().length() + 4;
+        }
+        return bytes;
+    }
+
+    /**
+     * Each path of the packaged contract (OpenApiContractTest keeps it equal to the resources), as a
+     * pattern, with its methods; RESTEasy answers HEAD wherever there is a GET.
+     */
+    private static Map<Pattern, String> allowedMethods() {
+        try (InputStream contract = HttpLayer.class.getResourceAsStream("/META-INF/openapi.yaml")) {
+            if (contract == null) {
+                throw new IllegalStateException("META-INF/openapi.yaml is missing from the package");
+            }
+            JsonNode paths = new ObjectMapper(new YAMLFactory()).readTree(contract).get("paths");
+            Map<Pattern, String> routes = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> path = it.next();
+                List<String> methods = new ArrayList<>();
+                for (String method : List.of("get", "head", "post", "put", "patch", "delete")) {
+                    if (path.getValue().has(method)) {
+                        methods.add(method.toUpperCase(Locale.ROOT));
+                        if (method.equals("get")) {
+                            methods.add("HEAD");
+                        }
+                    }
+                }
+                StringJoiner value = new StringJoiner(", ");
+                methods.stream().distinct().forEach(value::add);
+                String regex = "\\Q" + path.getKey().replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q") + "\\E";
+                routes.put(Pattern.compile(regex), value.toString());
+            }
+            return routes;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.totpd.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.totpd.support.Callers;
+import io.totpd.support.Contract;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every answer the HTTP layer gives, also before the application sees the request, follows the
+ * contract: the standard headers, a Date, and a problem body for an error. Sent over a plain socket,
+ * since HTTP clients refuse to send most of these requests.
+ */
+@QuarkusTest
+class HttpLayerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "Authorization: Bearer " + Callers.PORTAL + "\r\n";
+
+    @TestHTTPResource("/")
+    URL root;
+
+    /**
+     * Vert.x's HTTP codec answers what it cannot parse before any route, and Quarkus 3.33 has no hook
+     * for it (quarkusio/quarkus#55082): a bare 400 and a closed connection, documented as such.
+     */
+    @Test
+    void anUnparsableRequestIs400() throws IOException {
+        assertEquals(400, send("GET /users/x HTTP/1.1\r\nHost: t\r\nthis is no header\r\n\r\n").status);
+    }
+
+    @Test
+    void optionsOnEveryPathOfTheContractNamesExactlyItsMethods() throws IOException {
+        JsonNode paths = new ObjectMapper(new YAMLFactory()).readTree(Contract.OPENAPI.toFile()).get("paths");
+        for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = it.next();
+            Set<String> documented = new TreeSet<>();
+            path.getValue().fieldNames().forEachRemaining(name -> {
+                if (Set.of("get", "head", "post", "put", "patch", "delete").contains(name)) {
+                    documented.add(name.toUpperCase(Locale.ROOT));
+                }
+            });
+            if (documented.contains("GET")) {
+                documented.add("HEAD");
+            }
+            String concrete = path.getKey().replaceAll("\\{[^}]+}", "alice");
+            Response options = send("OPTIONS " + concrete + " HTTP/1.1\r\nHost: t\r\n\r\n");
+            problem(options, 405, "method-not-allowed");
+            assertEquals(documented, allow(options), concrete);
+        }
+    }
+
+    @Test
+    void anUnknownPathIs404() throws IOException {
+        problem(send("GET /nope HTTP/1.1\r\nHost: t\r\n" + KEY + "\r\n"), 404, "not-found");
+    }
+
+    @Test
+    void anUnsupportedMethodIs405WithAnAccurateAllow() throws IOException {
+        Response put = send("PUT /verify HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+        problem(put, 405, "method-not-allowed");
+        assertEquals(Set.of("POST"), allow(put));
+        Response patch = send("PATCH /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Length: 0\r\n\r\n");
+        problem(patch, 405, "method-not-allowed");
+        assertEquals(Set.of("GET", "HEAD", "DELETE"), allow(patch));
+        // Every method Allow names must really be answered by something other than 405.
+        for (String method : allow(patch)) {
+            Response answer = send(method + " /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Length: 0\r\n\r\n");
+            assertTrue(answer.status != 405, method + " is in Allow but answers 405");
+        }
+    }
+
+    @Test
+    void optionsIs405WithAllowOnKnownPathsAnd404Elsewhere() throws IOException {
+        Response known = send("OPTIONS /verify HTTP/1.1\r\nHost: t\r\n\r\n");
+        problem(known, 405, "method-not-allowed");
+        assertEquals(Set.of("POST"), allow(known));
+        Response users = send("OPTIONS /users/alice/events HTTP/1.1\r\nHost: t\r\n\r\n");
+        problem(users, 405, "method-not-allowed");
+        assertEquals(Set.of("GET", "HEAD"), allow(users));
+        problem(send("OPTIONS /nope HTTP/1.1\r\nHost: t\r\n\r\n"), 404, "not-found");
+    }
+
+    @Test
+    void anUnacceptableAcceptIs406() throws IOException {
+        problem(send("GET /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY + "Accept: text/html\r\n\r\n"), 406, "not-acceptable");
+    }
+
+    @Test
+    void aDeclaredBodyOverTheLimitIs413() throws IOException {
+        problem(send("POST /verify HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Type: application/json\r\nContent-Length: 20000\r\n\r\n{"),
+                413, "payload-too-large");
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413() throws IOException {
+        StringBuilder request = new StringBuilder("POST /verify HTTP/1.1\r\nHost: t\r\n" + KEY
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        String chunk = "x".repeat(4096);
+        for (int i = 0; i < 5; i++) {
+            request.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        request.append("0\r\n\r\n");
+        problem(send(request.toString()), 413, "payload-too-large");
+    }
+
+    @Test
+    void aRequestLineOverTheLimitIs414() throws IOException {
+        problem(send("GET /users/" + "a".repeat(5000) + " HTTP/1.1\r\nHost: t\r\n" + KEY + "\r\n"), 414, "uri-too-long");
+        problem(send("GET /users/alice/events?limit=" + "1".repeat(5000) + " HTTP/1.1\r\nHost: t\r\n" + KEY + "\r\n"),
+                414, "uri-too-long");
+    }
+
+    @Test
+    void anUnsupportedContentTypeIs415() throws IOException {
+        problem(send("POST /verify HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"),
+                415, "unsupported-media-type");
+    }
+
+    @Test
+    void headersOverTheLimitAre431() throws IOException {
+        problem(send("GET /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY + "X-Big: " + "b".repeat(9000) + "\r\n\r\n"),
+                431, "request-header-fields-too-large");
+        StringBuilder many = new StringBuilder("GET /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY);
+        for (int i = 0; i < 300; i++) {
+            many.append("X-Header-").append(i).append(": ").append("v".repeat(40)).append("\r\n");
+        }
+        problem(send(many.append("\r\n").toString()), 431, "request-header-fields-too-large");
+    }
+
+    @Test
+    void successesCarryTheStandardHeadersToo() throws IOException {
+        Response ok = send("GET /users/alice/events HTTP/1.1\r\nHost: t\r\n" + KEY + "X-Request-Id: layer-test-1\r\n\r\n");
+        assertEquals(200, ok.status, ok.toString());
+        standardHeaders(ok);
+        assertEquals("layer-test-1", ok.headers.get("x-request-id"));
+        Response health = send("GET /q/health/live HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertEquals(200, health.status, health.toString());
+        standardHeaders(health);
+    }
+
+    private static Set<String> allow(Response response) {
+        String allow = response.headers.get("allow");
+        assertNotNull(allow, "no Allow header: " + response);
+        Set<String> methods = new TreeSet<>();
+        for (String method : allow.split(",")) {
+            methods.add(method.trim());
+        }
+        return methods;
+    }
+
+    private static void problem(Response response, int status, String type) throws IOException {
+        assertEquals(status, response.status, response.toString());
+        assertEquals("application/problem+json", response.headers.get("content-type"), response.toString());
+        JsonNode body = JSON.readTree(response.body);
+        assertEquals("urn:totpd:problem:" + type, body.path("type").asText(), response.toString());
+        assertEquals(status, body.path("status").asInt(), response.toString());
+        assertTrue(body.path("title").isTextual() && body.path("detail").isTextual(), response.toString());
+        assertEquals(Set.of("type", "title", "status", "detail"), fieldNames(body), response.toString());
+        standardHeaders(response);
+    }
+
+    private static void standardHeaders(Response response) {
+        assertEquals("no-store", response.headers.get("cache-control"), response.toString());
+        assertEquals("nosniff", response.headers.get("x-content-type-options"), response.toString());
+        assertEquals("no-referrer", response.headers.get("referrer-policy"), response.toString());
+        assertNotNull(response.headers.get("x-request-id"), response.toString());
+        String date = response.headers.get("date");
+        assertNotNull(date, "no Date header: " + response);
+        ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME);
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new TreeSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    /** One request on a new connection; the answer is read until the server closes or the body ends. */
+    private Response send(String request) throws IOException {
+        try (Socket socket = new Socket(root.getHost(), root.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            try {
+                out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            } catch (IOException closedWhileSending) {
+                // The server may answer and close before the whole request is sent; read what it said.
+            }
+            return Response.read(socket.getInputStream());
+        }
+    }
+
+    private record Response(int status, Map<String, String> headers, byte[] body) {
+
+        static Response read(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int last4 = 0;
+            int b;
+            while ((b = in.read()) != -1) {
+                head.write(b);
+                last4 = (last4 << 8) | b;
+                if (last4 == 0x0d0a0d0a) {
+                    break;
+                }
+            }
+            String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+            if (lines.length == 0 || !lines[0].startsWith("HTTP/1.")) {
+                throw new IOException("no HTTP response: " + head.toString(StandardCharsets.ISO_8859_1));
+            }
+            int status = Integer.parseInt(lines[0].substring(9, 12));
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (String line : Arrays.copyOfRange(lines, 1, lines.length)) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim(),
+                            (a, c) -> a + ", " + c);
+                }
+            }
+            byte[] body;
+            if (headers.containsKey("content-length")) {
+                body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
+            } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+                ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+                while (true) {
+                    int length = Integer.parseInt(readLine(in).trim(), 16);
+                    if (length == 0) {
+                        break;
+                    }
+                    chunks.write(in.readNBytes(length));
+                    readLine(in);
+                }
+                body = chunks.toByteArray();
+            } else {
+                body = new byte[0];
+            }
+            return new Response(status, headers, body);
+        }
+
+        private static String readLine(InputStream in) throws IOException {
+            StringBuilder line = new StringBuilder();
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+            }
+            return line.toString();
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + headers + " " + new String(body, StandardCharsets.UTF_8);
+        }
+    }
+}
