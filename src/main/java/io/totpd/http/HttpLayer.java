@@ -54,12 +54,20 @@ public class HttpLayer {
     /** Quarkus's own endpoints (health, metrics, the contract) answer GET only. */
     private static final String MANAGEMENT_ALLOW = "GET, HEAD";
 
+    /** Quarkus's own endpoints that operators scrape or probe. */
+    private static final java.util.Set<String> MANAGEMENT_PATHS = java.util.Set.of("/q/health", "/q/health/live",
+            "/q/health/ready", "/q/health/started", "/q/metrics", "/q/openapi");
+
     private final ObjectMapper json;
-    private final Map<Pattern, String> allow;
+    private final Map<Pattern, Route> routes;
+
+    /** A path of the contract: its template, e.g. {@code /users/{userId}}, and the value of its Allow. */
+    private record Route(String template, String allow) {
+    }
 
     HttpLayer(ObjectMapper json) {
         this.json = json;
-        this.allow = allowedMethods();
+        this.routes = routes();
     }
 
     void register(@Observes Filters filters) {
@@ -129,7 +137,31 @@ public class HttpLayer {
         if (path.startsWith("/q/")) {
             return MANAGEMENT_ALLOW;
         }
-        for (Map.Entry<Pattern, String> route : allow.entrySet()) {
+        Route route = route(path);
+        return route == null ? null : route.allow();
+    }
+
+    /**
+     * What a request's path may be called in metrics: its template in the contract (a user id or a
+     * QR token never appears), one of Quarkus's management paths, or {@code UNMATCHED} for anything
+     * else, so that no caller, with or without a key, can add a time series per path it invents.
+     */
+    public String metricsName(String path) {
+        if (path == null) {
+            return UNMATCHED;
+        }
+        if (MANAGEMENT_PATHS.contains(path) || routes.values().stream().anyMatch(route -> route.template().equals(path))) {
+            return path;
+        }
+        Route route = route(path);
+        return route == null ? UNMATCHED : route.template();
+    }
+
+    /** The name {@link #metricsName} gives every path that is no route of the service. */
+    public static final String UNMATCHED = "UNMATCHED";
+
+    private Route route(String path) {
+        for (Map.Entry<Pattern, Route> route : routes.entrySet()) {
             if (route.getKey().matcher(path).matches()) {
                 return route.getValue();
             }
@@ -149,13 +181,13 @@ public class HttpLayer {
      * Each path of the packaged contract (OpenApiContractTest keeps it equal to the resources), as a
      * pattern, with its methods; RESTEasy answers HEAD wherever there is a GET.
      */
-    private static Map<Pattern, String> allowedMethods() {
+    private static Map<Pattern, Route> routes() {
         try (InputStream contract = HttpLayer.class.getResourceAsStream("/META-INF/openapi.yaml")) {
             if (contract == null) {
                 throw new IllegalStateException("META-INF/openapi.yaml is missing from the package");
             }
             JsonNode paths = new ObjectMapper(new YAMLFactory()).readTree(contract).get("paths");
-            Map<Pattern, String> routes = new LinkedHashMap<>();
+            Map<Pattern, Route> routes = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> path = it.next();
                 List<String> methods = new ArrayList<>();
@@ -170,7 +202,7 @@ public class HttpLayer {
                 StringJoiner value = new StringJoiner(", ");
                 methods.stream().distinct().forEach(value::add);
                 String regex = "\\Q" + path.getKey().replaceAll("\\{[^}]+}", "\\\\E[^/]+\\\\Q") + "\\E";
-                routes.put(Pattern.compile(regex), value.toString());
+                routes.put(Pattern.compile(regex), new Route(path.getKey(), value.toString()));
             }
             return routes;
         } catch (IOException e) {

@@ -41,6 +41,23 @@ class MetricsTest {
         assertFalse(metrics.contains(userId), "no user id in any label");
     }
 
+    @Test
+    void answersMadeBeforeRoutingNameTheRouteNotThePath() {
+        String userId = newUserId();
+        // Without a key and before any resource runs: what an outsider could send to grow the metrics.
+        given().options("/users/" + userId).then().statusCode(405);
+        given().patch("/users/" + userId).then().statusCode(405);
+        given().get("/no-such-" + userId).then().statusCode(404);
+        given().get("/users/" + userId + "x".repeat(2100)).then().statusCode(414);
+
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertFalse(metrics.contains(userId), "no path a caller made up is a label");
+        assertMetric(metrics, "^http_server_requests_seconds_count\\{.*method=\"OPTIONS\".*uri=\"/users/\\{userId}\".*} [1-9]");
+        assertMetric(metrics, "^http_server_requests_seconds_count\\{.*status=\"404\".*uri=\"UNMATCHED\".*} [1-9]");
+        assertMetric(metrics, "^agroal_awaiting_count\\{datasource=\"default\"} \\d");
+        assertMetric(metrics, "^totpd_hashing_places_free \\d");
+    }
+
     private static void assertMetric(String metrics, String line) {
         assertTrue(Pattern.compile(line, Pattern.MULTILINE).matcher(metrics).find(), "no line like " + line);
     }
