@@ -119,8 +119,9 @@ public interface TotpdConfig {
 
         /**
          * Argon2id computations at once on this replica. Each holds {@code argon2-memory-kib} of heap
-         * while it runs, so the default is as many as fit in a third of the maximum heap (at least
-         * one): two with the manifests' 128 MiB heap and the default 19 MiB.
+         * while it runs and a core, so the default is as many as fit in a third of the maximum heap, and
+         * no more than the cores (at least one): two with the manifests' 128 MiB heap and the default
+         * 19 MiB.
          */
         Optional<Integer> maxConcurrentHashes();
 

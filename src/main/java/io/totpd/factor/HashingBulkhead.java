@@ -37,8 +37,8 @@ public class HashingBulkhead {
 
     @Inject
     HashingBulkhead(TotpdConfig config, MeterRegistry metrics) {
-        this(config.backupCodes().maxConcurrentHashes().orElse(
-                fitting(Runtime.getRuntime().maxMemory(), config.backupCodes().argon2MemoryKib() * 1024L)),
+        this(config.backupCodes().maxConcurrentHashes().orElse(fitting(Runtime.getRuntime().maxMemory(),
+                config.backupCodes().argon2MemoryKib() * 1024L, Runtime.getRuntime().availableProcessors())),
                 config.backupCodes().hashWait(), metrics);
         LOG.infof("Argon2id: at most %d hashes at once (%d KiB each, heap %d MiB), waiting up to %d ms for a place",
                 places.availablePermits(), config.backupCodes().argon2MemoryKib(), Runtime.getRuntime().maxMemory() >> 20,
@@ -58,9 +58,13 @@ public class HashingBulkhead {
         metrics.gauge("totpd.hashing.places.free", this.places, Semaphore::availablePermits);
     }
 
-    /** How many hashes of {@code bytesPerHash} fit in a third of {@code maxHeap} bytes; at least one. */
-    static int fitting(long maxHeap, long bytesPerHash) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxHeap / HEAP_SHARE_DIVISOR / bytesPerHash));
+    /**
+     * How many hashes of {@code bytesPerHash} fit in a third of {@code maxHeap} bytes, and no more than
+     * {@code cores}: hashing is pure CPU, so more at once only makes each slower and holds more memory,
+     * connections and row locks meanwhile. At least one.
+     */
+    static int fitting(long maxHeap, long bytesPerHash, int cores) {
+        return (int) Math.max(1, Math.min(cores, maxHeap / HEAP_SHARE_DIVISOR / bytesPerHash));
     }
 
     /**

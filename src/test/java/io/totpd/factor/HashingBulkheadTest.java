@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
 class HashingBulkheadTest {
 
     @Test
-    void theDefaultIsWhatFitsInAThirdOfTheHeap() {
+    void theDefaultIsWhatFitsInAThirdOfTheHeapAndNoMoreThanTheCores() {
         long hash = 19 * 1024 * 1024L;
-        assertEquals(2, HashingBulkhead.fitting(124 * 1024 * 1024L, hash), "the manifests' 128 MiB heap");
-        assertEquals(1, HashingBulkhead.fitting(32 * 1024 * 1024L, hash), "always at least one");
-        assertEquals(107, HashingBulkhead.fitting(6L * 1024 * 1024 * 1024, hash));
+        assertEquals(2, HashingBulkhead.fitting(124 * 1024 * 1024L, hash, 2), "the manifests' 128 MiB heap");
+        assertEquals(1, HashingBulkhead.fitting(32 * 1024 * 1024L, hash, 2), "always at least one");
+        assertEquals(2, HashingBulkhead.fitting(6L * 1024 * 1024 * 1024, hash, 2), "a big heap: the cores");
+        assertEquals(8, HashingBulkhead.fitting(6L * 1024 * 1024 * 1024, hash, 8));
     }
 
     @Test
