@@ -5,12 +5,9 @@ import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.totpd.crypto.Aead;
-import io.totpd.crypto.Fields;
-import io.totpd.crypto.KeyRing;
 import io.totpd.dev.EmbeddedDatabase;
-import io.totpd.otp.Secrets;
 import io.totpd.support.PackagedApp;
+import io.totpd.support.SeededFactors;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -128,23 +125,12 @@ class KeyRotationRolloutIT {
     }
 
     private static void insertFactors(String key, int count) throws SQLException {
-        Aead aead = new Aead(KeyRing.parse(List.of(key)));
-        try (Connection connection = connect();
-                PreparedStatement insert = connection.prepareStatement("""
-                        INSERT INTO factor (id, tenant, user_id, state, algorithm, digits, period_seconds, secret_key_id,
-                            secret_ciphertext, created_at, activated_at, last_step)
-                        VALUES (?, 'it', ?, 'ACTIVE', 'SHA1', 6, 30, ?, ?, now(), now(), 0)""")) {
-            for (int i = 0; i < count; i++) {
-                UUID id = UUID.randomUUID();
-                String userId = "rollout-" + id;
-                Aead.Sealed sealed = aead.encrypt(Secrets.generate(), Fields.encode("totpd.factor.v1", "it", userId, id.toString()));
-                insert.setObject(1, id);
-                insert.setString(2, userId);
-                insert.setString(3, sealed.keyId());
-                insert.setBytes(4, sealed.ciphertext());
-                insert.addBatch();
-            }
-            insert.executeBatch();
+        List<String> userIds = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            userIds.add("rollout-" + UUID.randomUUID());
+        }
+        try (Connection connection = connect()) {
+            SeededFactors.insert(connection, key, "it", userIds, 0);
         }
     }
 

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.totpd.crypto.Aead;
-import io.totpd.crypto.Fields;
-import io.totpd.crypto.KeyRing;
 import io.totpd.dev.EmbeddedDatabase;
 import io.totpd.otp.Base32;
-import io.totpd.otp.Secrets;
 import io.totpd.support.Manifests;
 import io.totpd.support.PackagedApp;
+import io.totpd.support.SeededFactors;
 import io.totpd.support.PackagedApp.ActiveUser;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
@@ -30,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -200,26 +196,14 @@ class OverloadIT {
         }
     }
 
-    /** Active users of tenant "it" written straight into the table, as an earlier deployment would have. */
+    /** Active users of tenant "it", written straight into the table. */
     private static List<String> insertActiveUsers(int count) throws SQLException {
-        Aead aead = new Aead(KeyRing.parse(List.of(KEY)));
         List<String> userIds = new ArrayList<>();
-        try (Connection connection = connect(); PreparedStatement insert = connection.prepareStatement("""
-                INSERT INTO factor (id, tenant, user_id, state, algorithm, digits, period_seconds, secret_key_id,
-                    secret_ciphertext, created_at, activated_at, last_step)
-                VALUES (?, 'it', ?, 'ACTIVE', 'SHA1', 6, 30, ?, ?, now(), now(), 0)""")) {
-            for (int i = 0; i < count; i++) {
-                UUID id = UUID.randomUUID();
-                String userId = "recovering-" + i + "-" + System.nanoTime();
-                Aead.Sealed sealed = aead.encrypt(Secrets.generate(), Fields.encode("totpd.factor.v1", "it", userId, id.toString()));
-                insert.setObject(1, id);
-                insert.setString(2, userId);
-                insert.setString(3, sealed.keyId());
-                insert.setBytes(4, sealed.ciphertext());
-                insert.addBatch();
-                userIds.add(userId);
-            }
-            insert.executeBatch();
+        for (int i = 0; i < count; i++) {
+            userIds.add("recovering-" + i + "-" + System.nanoTime());
+        }
+        try (Connection connection = connect()) {
+            SeededFactors.insert(connection, KEY, "it", userIds, 0);
         }
         return userIds;
     }

@@ -6,18 +6,14 @@ import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.totpd.crypto.Aead;
-import io.totpd.crypto.Fields;
-import io.totpd.crypto.KeyRing;
 import io.totpd.dev.EmbeddedDatabase;
-import io.totpd.otp.Secrets;
 import io.totpd.support.PackagedApp;
+import io.totpd.support.SeededFactors;
 import io.totpd.support.PackagedApp.ActiveUser;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -25,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -221,27 +216,12 @@ class ReplicasIT {
 
     /** Active factors written as the older deployment would have, so that there is much to rotate. */
     private static void insertFactorsUnderTheOldKey() throws SQLException {
-        Aead old = new Aead(KeyRing.parse(List.of(OLD_KEY)));
-        long step = TOTP.step(Instant.now());
-        try (Connection connection = connect();
-                PreparedStatement insert = connection.prepareStatement("""
-                        INSERT INTO factor (id, tenant, user_id, state, algorithm, digits, period_seconds, secret_key_id,
-                            secret_ciphertext, created_at, activated_at, last_step)
-                        VALUES (?, 'it', ?, 'ACTIVE', 'SHA1', 6, 30, ?, ?, now(), now(), ?)""")) {
-            for (int i = 0; i < ROTATED_USERS; i++) {
-                UUID id = UUID.randomUUID();
-                String userId = "rotated-" + i;
-                byte[] secret = Secrets.generate();
-                Aead.Sealed sealed = old.encrypt(secret, Fields.encode("totpd.factor.v1", "it", userId, id.toString()));
-                insert.setObject(1, id);
-                insert.setString(2, userId);
-                insert.setString(3, sealed.keyId());
-                insert.setBytes(4, sealed.ciphertext());
-                insert.setLong(5, step - 10);
-                insert.addBatch();
-                rotatedUsers.put(userId, secret);
-            }
-            insert.executeBatch();
+        List<String> userIds = new ArrayList<>();
+        for (int i = 0; i < ROTATED_USERS; i++) {
+            userIds.add("rotated-" + i);
+        }
+        try (Connection connection = connect()) {
+            rotatedUsers.putAll(SeededFactors.insert(connection, OLD_KEY, "it", userIds, TOTP.step(Instant.now()) - 10));
         }
     }
 

@@ -16,6 +16,7 @@ import io.totpd.crypto.Fields;
 import io.totpd.crypto.KeyRing;
 import io.totpd.otp.Base32;
 import io.totpd.otp.Secrets;
+import io.totpd.support.LogCapture;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,18 +25,13 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -110,17 +106,15 @@ class KeyRotationTest {
         Map<UUID, Stored> brokenBefore = Map.of(corrupt, stored("factor", corrupt), unknownKey, stored("factor", unknownKey),
                 corruptEnrollment, stored("enrollment", corruptEnrollment));
 
-        List<String> logs = Collections.synchronizedList(new ArrayList<>());
-        Handler capture = capture(logs);
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+        LogCapture capture = LogCapture.start();
         long moved;
         try {
             // The job used to throw on the first broken row and retry that batch forever.
             moved = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rotation.run());
         } finally {
-            root.removeHandler(capture);
+            capture.close();
         }
+        List<String> logs = capture.lines();
 
         assertEquals(good.size(), moved, "every decryptable row moved");
         KeyRing both = KeyRing.parse(List.of(DEVELOPMENT_KEY, RETIRING_KEY));
@@ -233,23 +227,5 @@ class KeyRotationTest {
         Matcher value = Pattern.compile("^" + name + " ([0-9.E+-]+)$", Pattern.MULTILINE).matcher(metrics);
         assertTrue(value.find(), "no gauge " + name);
         return (long) Double.parseDouble(value.group(1));
-    }
-
-    private static Handler capture(List<String> logs) {
-        return new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-                logs.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

@@ -12,19 +12,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.totpd.support.LogCapture;
 import io.totpd.support.TestClock;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 /** Every code check is logged and counted; no secret, code, API key or otpauth URI reaches a log or a metric. */
@@ -39,24 +35,7 @@ class OutcomeLogTest {
         double acceptedBefore = counter("verify", "accepted");
         double invalidBefore = counter("verify", "invalid-code");
         double replayedBefore = counter("verify", "code-already-used");
-        List<String> logs = Collections.synchronizedList(new ArrayList<>());
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                String message = record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
-                logs.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+        LogCapture capture = LogCapture.start();
         List<String> secrets = new ArrayList<>(List.of(io.totpd.support.Callers.PORTAL));
         String userId = newUserId();
         try {
@@ -79,8 +58,9 @@ class OutcomeLogTest {
             raw().contentType("application/json").body("{\"userId\":\"" + userId + "\",\"code\":\"12a456\"}").post("/verify")
                     .then().statusCode(400);
         } finally {
-            root.removeHandler(capture);
+            capture.close();
         }
+        List<String> logs = capture.lines();
 
         assertEquals(acceptedBefore + 1, counter("verify", "accepted"));
         assertEquals(invalidBefore + 1, counter("verify", "invalid-code"));
