@@ -8,9 +8,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 /**
- * Refuses a declared body above the limit before it is read, with a problem body. A chunked body is
- * stopped by {@code quarkus.http.limits.max-body-size} (set to the same size), and ProblemMapper
- * turns the failed read into the same 413.
+ * Refuses a declared body above the limit before it is read, with a problem body. A chunked body,
+ * which declares no length, is read whole and refused the same way by {@link BodyBuffer}.
  */
 @Singleton
 public class BodyLimit {

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
 import io.totpd.db.DatabaseFailure;
-import io.vertx.core.http.HttpServerRequest;
 import jakarta.persistence.PersistenceException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
@@ -38,6 +37,10 @@ public class ProblemMapper {
         }
         if (e.type == ProblemType.UNAUTHORIZED) {
             response.header("WWW-Authenticate", "Bearer");
+        }
+        if (e.type == ProblemType.PAYLOAD_TOO_LARGE) {
+            // The rest of an oversized body is not worth reading.
+            response.header("Connection", "close");
         }
         return response.build();
     }
@@ -81,11 +84,8 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response http(WebApplicationException e, HttpServerRequest request) {
+    public Response http(WebApplicationException e) {
         int status = e.getResponse().getStatus();
-        if (status == 400 && overLimit(request)) {
-            return bodyTooLarge();
-        }
         return switch (status) {
             // quarkus-rest-jackson wraps most of Jackson's read failures, which name the field, in a bare 400.
             case 400 -> e.getCause() instanceof JsonProcessingException json
@@ -102,10 +102,7 @@ public class ProblemMapper {
 
     /** A caller that hangs up mid-body is no failure of ours; nobody is left to read the answer. */
     @ServerExceptionMapper
-    public Response unreadableBody(java.io.IOException e, HttpServerRequest request) {
-        if (overLimit(request)) {
-            return bodyTooLarge();
-        }
+    public Response unreadableBody(java.io.IOException e) {
         LOG.debugf("Request body unreadable: %s", e.getMessage());
         return respond(ProblemType.INVALID_REQUEST, "the request body could not be read");
     }
@@ -167,20 +164,6 @@ public class ProblemMapper {
     private static Response retryLater(ProblemType type, String detail, int seconds) {
         return Response.status(type.status).header("Retry-After", Integer.toString(seconds)).type(Problem.MEDIA_TYPE)
                 .entity(Problem.of(type, detail)).build();
-    }
-
-    /**
-     * A chunked body declares no length, so BodyLimit cannot refuse it up front; Vert.x stops reading
-     * it at {@code quarkus.http.limits.max-body-size}, and what reaches us is a failed read.
-     */
-    private static boolean overLimit(HttpServerRequest request) {
-        return request != null && request.bytesRead() > BodyLimit.MAX_BYTES;
-    }
-
-    private static Response bodyTooLarge() {
-        return Response.status(413).type(Problem.MEDIA_TYPE).header("Connection", "close")
-                .entity(Problem.of(ProblemType.PAYLOAD_TOO_LARGE, "the body is larger than " + BodyLimit.MAX_BYTES + " bytes"))
-                .build();
     }
 
     static Response respond(ProblemType type, String detail) {

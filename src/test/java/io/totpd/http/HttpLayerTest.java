@@ -117,14 +117,26 @@ class HttpLayerTest {
 
     @Test
     void aChunkedBodyOverTheLimitIs413() throws IOException {
+        problem(send(chunked("x".repeat(5 * 4096))), 413, "payload-too-large");
+    }
+
+    /** Whatever the body holds: JSON whose first fault (an unknown member) lies before the limit too. */
+    @Test
+    void aChunkedBodyOverTheLimitIs413WhereverItsFirstFaultLies() throws IOException {
+        for (int size : new int[] {16 * 1024 + 500, 20_000, 100_000, 1_000_000}) {
+            String body = "{\"userId\":\"alice\",\"code\":\"123456\",\"pad\":\"" + "x".repeat(size) + "\"}";
+            problem(send(chunked(body)), 413, "payload-too-large");
+        }
+    }
+
+    private static String chunked(String body) {
         StringBuilder request = new StringBuilder("POST /verify HTTP/1.1\r\nHost: t\r\n" + KEY
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-        String chunk = "x".repeat(4096);
-        for (int i = 0; i < 5; i++) {
+        for (int from = 0; from < body.length(); from += 4096) {
+            String chunk = body.substring(from, Math.min(body.length(), from + 4096));
             request.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
         }
-        request.append("0\r\n\r\n");
-        problem(send(request.toString()), 413, "payload-too-large");
+        return request.append("0\r\n\r\n").toString();
     }
 
     @Test
