@@ -87,7 +87,8 @@ public class UserService {
 
     /**
      * Removes the factor, its backup codes and any pending enrollment; the audit trail stays. Under the
-     * user's lock, so a delete that arrives while an activation runs waits for it and removes its result.
+     * user's lock, so a delete and an activation are decided one after the other: whichever comes second
+     * sees what the first committed.
      */
     public boolean delete(String userId) {
         return transactions.write(() -> {
