@@ -240,7 +240,10 @@ class PackagedApplicationIT {
 
     @Test
     void aShutdownLetsRequestsInFlightFinish() throws Exception {
-        PackagedApp app = launch(with(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey("k1")))).awaitReady();
+        // Four hashing requests on a replica that hashes two at a time: the two waiting for their turn
+        // are in flight too, and may wait as long as the shutdown lets them.
+        PackagedApp app = launch(with(Map.of("TOTPD_ENCRYPTION_KEYS", randomKey("k1"),
+                "TOTPD_BACKUP_CODES_HASH_WAIT", "30s"))).awaitReady();
         List<ActiveUser> users = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             users.add(app.newActiveUser());

@@ -20,7 +20,7 @@ public record Checked<T>(T value, ProblemException failure) {
         return new Checked<>(null, type.exception(detail));
     }
 
-    /** Another check or change of the same user won; nothing was done, and the caller may retry at once. */
+    /** Another check or change of the same user won; nothing was done, and the caller may retry in a second. */
     static <T> Checked<T> conflict(String detail) {
         return new Checked<>(null, ProblemType.CONFLICT.exception(detail, Duration.ofSeconds(1)));
     }
