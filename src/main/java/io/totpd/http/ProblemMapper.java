@@ -8,13 +8,12 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.totpd.crypto.SecretUnavailableException;
 import io.totpd.db.DatabaseFailure;
-import jakarta.persistence.PersistenceException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Path;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
-import java.sql.SQLException;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -114,44 +113,28 @@ public class ProblemMapper {
         return respond(ProblemType.INTERNAL_ERROR, "the factor's secret could not be decrypted");
     }
 
-    @ServerExceptionMapper
-    public Response persistence(PersistenceException e) {
-        return database(e);
-    }
-
-    @ServerExceptionMapper
-    public Response sql(SQLException e) {
-        return database(e);
-    }
-
-    /** Anything else is our fault, unless it is a database failure in disguise (a failed commit, say). */
+    /**
+     * Anything else is our fault, unless it is a database failure (from the ORM, JDBC or a failed
+     * commit), which says by its SQLSTATE what it means for the caller. None leaves anything written:
+     * the server rolled the statement back (it gives up on locks and statements before the client's
+     * socket timeout does), and 409 and 503 both say when to retry.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
-        return DatabaseFailure.of(e).isPresent() ? database(e) : internalError(e);
-    }
-
-    /**
-     * A database failure, by what it means for the caller. Each leaves nothing written: the server
-     * rolled the statement back (it gives up on locks and statements before the client's socket
-     * timeout does), and 409 and 503 both say when to retry.
-     */
-    private static Response database(Throwable e) {
         DatabaseFailure failure = DatabaseFailure.of(e).orElse(null);
         if (failure == null) {
             return internalError(e);
         }
-        return switch (failure) {
-            case UNAVAILABLE -> {
-                LOG.warnf("Database unavailable: %s", e.getMessage());
-                yield retryLater(ProblemType.SERVICE_UNAVAILABLE, "the database is unavailable; retry shortly", 5);
-            }
-            case BUSY -> {
-                LOG.warnf("Database busy: %s", e.getMessage());
-                yield retryLater(ProblemType.SERVICE_BUSY, "the service is busy; retry shortly", 1);
-            }
-            case LOCK_TIMEOUT, LOST_RACE, DUPLICATE ->
-                    retryLater(ProblemType.CONFLICT, "another request was changing this user at the same time; retry", 1);
-        };
+        if (failure == DatabaseFailure.UNAVAILABLE || failure == DatabaseFailure.BUSY) {
+            LOG.warnf("Database %s: %s", failure == DatabaseFailure.BUSY ? "busy" : "unavailable", e.getMessage());
+        }
+        return problem(switch (failure) {
+            case UNAVAILABLE -> ProblemType.SERVICE_UNAVAILABLE.exception("the database is unavailable; retry shortly",
+                    Duration.ofSeconds(5));
+            case BUSY -> ProblemType.SERVICE_BUSY.exception("the service is busy; retry shortly", Duration.ofSeconds(1));
+            case LOCK_TIMEOUT, LOST_RACE, DUPLICATE -> ProblemType.CONFLICT.exception(
+                    "another request was changing this user at the same time; retry", Duration.ofSeconds(1));
+        });
     }
 
     /** Logged in full under a reference, answered without internals. */
@@ -159,11 +142,6 @@ public class ProblemMapper {
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected failure, reference %s", reference);
         return respond(ProblemType.INTERNAL_ERROR, "unexpected failure, logged with reference " + reference);
-    }
-
-    private static Response retryLater(ProblemType type, String detail, int seconds) {
-        return Response.status(type.status).header("Retry-After", Integer.toString(seconds)).type(Problem.MEDIA_TYPE)
-                .entity(Problem.of(type, detail)).build();
     }
 
     static Response respond(ProblemType type, String detail) {
