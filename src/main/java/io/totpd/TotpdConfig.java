@@ -18,19 +18,19 @@ public interface TotpdConfig {
     @WithDefault("totpd")
     String issuer();
 
-    Totp totp();
+    TotpConfig totp();
 
-    Enrollment enrollment();
+    EnrollmentConfig enrollment();
 
-    Encryption encryption();
+    EncryptionConfig encryption();
 
-    Lockout lockout();
+    LockoutConfig lockout();
 
-    BackupCodes backupCodes();
+    BackupCodesConfig backupCodes();
 
-    Audit audit();
+    AuditConfig audit();
 
-    interface Audit {
+    interface AuditConfig {
         /** How long audit events are kept, also after the user is deleted. */
         @WithDefault("400d")
         Duration retention();
@@ -56,7 +56,7 @@ public interface TotpdConfig {
         List<String> keySha256();
     }
 
-    interface Totp {
+    interface TotpConfig {
         /** HMAC of new enrollments. Anything but SHA1 breaks Google Authenticator and others, which ignore it. */
         @WithDefault("SHA1")
         HmacAlgorithm algorithm();
@@ -78,14 +78,14 @@ public interface TotpdConfig {
         int maxDriftSteps();
     }
 
-    interface Enrollment {
+    interface EnrollmentConfig {
         /** How long a pending enrollment can be activated (and its QR code fetched). */
         @WithDefault("15m")
         Duration lifetime();
     }
 
     /** Consecutive wrong codes, counted per factor; /verify and /recover each have a budget of this shape. */
-    interface Lockout {
+    interface LockoutConfig {
         /** The failure at which the factor is first locked. */
         @WithDefault("5")
         int lockAfterFailures();
@@ -104,7 +104,7 @@ public interface TotpdConfig {
     }
 
     /** Argon2id for backup codes; the defaults are OWASP's minimum, and lower values are refused. */
-    interface BackupCodes {
+    interface BackupCodesConfig {
         /** Memory per hash, in KiB. */
         @WithDefault("19456")
         int argon2MemoryKib();
@@ -133,7 +133,7 @@ public interface TotpdConfig {
         Duration hashWait();
     }
 
-    interface Encryption {
+    interface EncryptionConfig {
         /**
          * The AES-256 keys for secrets at rest, as a comma-separated list of {@code id:base64-of-32-bytes}.
          * The first one encrypts; all of them decrypt, so a new key goes first and the old one stays

@@ -3,7 +3,7 @@ package io.totpd.audit;
 import io.totpd.caller.CurrentCaller;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
-import io.totpd.factor.Api;
+import io.totpd.api.Api;
 import io.totpd.http.QueryParameters;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.GET;

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.totpd.support.Callers;
+import io.totpd.support.ApiKeys;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -127,9 +127,9 @@ class AuditTest {
     void anotherTenantSeesNoEvents() {
         String userId = newUserId();
         activated(userId, clock);
-        as(Callers.RIVAL).get("/users/" + userId + "/events").then().statusCode(200)
+        as(ApiKeys.RIVAL).get("/users/" + userId + "/events").then().statusCode(200)
                 .body("events.size()", equalTo(0)).body("nextBefore", equalTo(null));
-        as(Callers.LOGIN).get("/users/" + userId + "/events").then().statusCode(403);
+        as(ApiKeys.LOGIN).get("/users/" + userId + "/events").then().statusCode(403);
     }
 
     @Test

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import io.totpd.support.Callers;
+import io.totpd.support.ApiKeys;
 import io.totpd.support.Contract;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
@@ -94,7 +94,7 @@ class CallerTest {
     void aVerifyOnlyCallerCannotManage() throws IOException {
         for (Operation operation : operations()) {
             assertFalse(operation.scope().equals("missing"), operation + " declares no x-required-scope");
-            Response response = operation.call(anonymous().auth().oauth2(Callers.LOGIN));
+            Response response = operation.call(anonymous().auth().oauth2(ApiKeys.LOGIN));
             if (operation.scope().equals("manage")) {
                 assertEquals(403, response.statusCode(), operation.toString());
                 response.then().body("type", equalTo("urn:totpd:problem:forbidden"));
@@ -110,9 +110,9 @@ class CallerTest {
         String userId = newUserId();
         Activated user = activated(userId, clock);
         clock.advance(Duration.ofSeconds(30));
-        as(Callers.LOGIN).body(Map.of("userId", userId, "code", code(user.secret(), clock, 0))).post("/verify")
+        as(ApiKeys.LOGIN).body(Map.of("userId", userId, "code", code(user.secret(), clock, 0))).post("/verify")
                 .then().statusCode(200);
-        as(Callers.LOGIN).body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover")
+        as(ApiKeys.LOGIN).body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover")
                 .then().statusCode(200);
     }
 
@@ -122,7 +122,7 @@ class CallerTest {
         Activated user = activated(userId, clock);
         String before = api().get("/users/" + userId).then().statusCode(200).extract().asString();
 
-        String rival = Callers.RIVAL;
+        String rival = ApiKeys.RIVAL;
         as(rival).get("/users/" + userId).then().statusCode(404).body("type", equalTo("urn:totpd:problem:factor-not-found"));
         as(rival).body(Map.of("userId", userId, "code", code(user.secret(), clock, 1))).post("/verify")
                 .then().statusCode(404).body("type", equalTo("urn:totpd:problem:factor-not-found"));

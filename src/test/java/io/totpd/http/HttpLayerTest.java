@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.totpd.support.Callers;
+import io.totpd.support.ApiKeys;
 import io.totpd.support.Contract;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 class HttpLayerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String KEY = "Authorization: Bearer " + Callers.PORTAL + "\r\n";
+    private static final String KEY = "Authorization: Bearer " + ApiKeys.PORTAL + "\r\n";
 
     @TestHTTPResource("/")
     URL root;

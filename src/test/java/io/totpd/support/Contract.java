@@ -27,7 +27,7 @@ public final class Contract {
 
     /** A well-formed JSON request of the portal caller; request and response must both match the contract. */
     public static RequestSpecification api() {
-        return as(Callers.PORTAL);
+        return as(ApiKeys.PORTAL);
     }
 
     /** A well-formed JSON request with the given API key. */
@@ -37,7 +37,7 @@ public final class Contract {
 
     /** A request of the portal caller that may break the contract; the response must still match it. */
     public static RequestSpecification raw() {
-        return anonymous().auth().oauth2(Callers.PORTAL);
+        return anonymous().auth().oauth2(ApiKeys.PORTAL);
     }
 
     /** A request without any key, which may break the contract; the response must still match it. */

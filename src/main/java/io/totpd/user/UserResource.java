@@ -1,0 +1,49 @@
+package io.totpd.user;
+
+import io.totpd.api.Api;
+import io.totpd.api.Api.BackupCodeSet;
+import io.totpd.api.Api.UserStatus;
+import io.totpd.http.ProblemType;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestResponse;
+
+@Requires(Scope.MANAGE)
+@Path("/users/{userId}")
+@Produces(MediaType.APPLICATION_JSON)
+public class UserResource {
+
+    private final UserService users;
+
+    UserResource(UserService users) {
+        this.users = users;
+    }
+
+    @GET
+    public UserStatus status(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return users.status(userId).orElseThrow(() -> ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor"));
+    }
+
+    @POST
+    @Path("backup-codes")
+    public BackupCodeSet regenerateBackupCodes(
+            @PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return new BackupCodeSet(users.regenerateBackupCodes(userId));
+    }
+
+    @DELETE
+    public RestResponse<Void> delete(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        if (!users.delete(userId)) {
+            throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor");
+        }
+        return RestResponse.noContent();
+    }
+}

@@ -1,0 +1,44 @@
+package io.totpd.verification;
+
+import io.totpd.api.Codes;
+import io.totpd.api.Api.CodeRequest;
+import io.totpd.api.Api.RecoverRequest;
+import io.totpd.api.Api.Recovery;
+import io.totpd.api.Api.Verification;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+@Requires(Scope.VERIFY)
+@Path("/")
+@Consumes(MediaType.APPLICATION_JSON)
+@Produces(MediaType.APPLICATION_JSON)
+public class VerificationResource {
+
+    private final VerificationService verification;
+    private final CodeCheckLog checks;
+
+    VerificationResource(VerificationService verification, CodeCheckLog checks) {
+        this.verification = verification;
+        this.checks = checks;
+    }
+
+    @POST
+    @Path("verify")
+    public Verification verify(@Valid @NotNull(message = Codes.BODY_REQUIRED) CodeRequest body) {
+        return checks.record("verify", body.userId(), verification.verify(body.userId(), Codes.totp(body.code()))).orThrow();
+    }
+
+    @POST
+    @Path("recover")
+    public Recovery recover(@Valid @NotNull(message = Codes.BODY_REQUIRED) RecoverRequest body) {
+        return checks.record("recover", body.userId(),
+                verification.recover(body.userId(), Codes.backup(body.backupCode()))).orThrow();
+    }
+}

@@ -1,0 +1,83 @@
+package io.totpd.db;
+
+import static io.totpd.support.Contract.api;
+import static io.totpd.support.Users.activated;
+import static io.totpd.support.Users.newUserId;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.totpd.support.TestClock;
+import io.totpd.support.Users.Activated;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A serialization failure (40001) or deadlock (40P01) means the transaction lost a race and was
+ * rolled back whole (REQUIREMENTS 26): it is run again, a bounded number of times, and after that the
+ * caller hears 409 conflict with Retry-After, never 500. The database is made to raise them by a
+ * trigger that fails the first n writes of one test user's backup codes.
+ */
+@QuarkusTest
+class LostRaceTest {
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void aTransactionThatLostARaceOnceRunsAgainAndSucceeds() throws Exception {
+        String userId = newUserId();
+        Activated user = activated(userId, clock);
+        failingFirstWrites(userId, 1, "40001", () ->
+                api().post("/users/" + userId + "/backup-codes").then().statusCode(200).body("backupCodes", hasSize(10)));
+        assertEquals(List.of("backup_codes_regenerated", "activated", "enrolled"), eventTypes(userId), "one event per change");
+        // The set the retry issued is the one that works; the old one died with it.
+        api().body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover").then().statusCode(422);
+    }
+
+    @Test
+    void aTransactionThatKeepsLosingIsAConflictAndChangesNothing() throws Exception {
+        String userId = newUserId();
+        Activated user = activated(userId, clock);
+        failingFirstWrites(userId, 100, "40P01", () -> api().post("/users/" + userId + "/backup-codes").then().statusCode(409)
+                .header("Retry-After", "1").body("type", equalTo("urn:totpd:problem:conflict")));
+        api().body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover").then().statusCode(200);
+    }
+
+    /** Runs {@code request} while the first {@code times} backup-code writes of the user fail with {@code sqlState}. */
+    private void failingFirstWrites(String userId, int times, String sqlState, Runnable request) throws SQLException {
+        String name = "lost_race_" + Math.abs(userId.hashCode());
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            // A sequence, because it counts outside the transactions it fails: a rollback does not reset it.
+            sql.execute("CREATE SEQUENCE " + name);
+            sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "IF NEW.factor_id = (SELECT id FROM factor WHERE tenant = 'acme' AND user_id = '" + userId + "') "
+                    + "AND nextval('" + name + "') <= " + times + " THEN "
+                    + "RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END IF; RETURN NEW; END $$");
+            sql.execute("CREATE TRIGGER " + name + " BEFORE INSERT ON backup_code FOR EACH ROW EXECUTE FUNCTION " + name + "()");
+        }
+        try {
+            request.run();
+        } finally {
+            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+                sql.execute("DROP TRIGGER " + name + " ON backup_code");
+                sql.execute("DROP FUNCTION " + name + "()");
+                sql.execute("DROP SEQUENCE " + name);
+            }
+        }
+    }
+
+    private static List<String> eventTypes(String userId) {
+        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
+    }
+}

@@ -1,0 +1,15 @@
+package io.totpd.support;
+
+/** The API keys of the test profile's callers (application.properties holds their SHA-256). */
+public final class ApiKeys {
+
+    /** Tenant acme, scopes verify and manage: what most tests call as. */
+    public static final String PORTAL = "test-portal-key";
+    /** Tenant acme, scope verify only: a login service. */
+    public static final String LOGIN = "test-login-key";
+    /** Tenant globex, scopes verify and manage: another customer. */
+    public static final String RIVAL = "test-rival-key";
+
+    private ApiKeys() {
+    }
+}

@@ -1,0 +1,140 @@
+package io.totpd.verification;
+
+import io.totpd.core.Factor;
+import io.totpd.core.FactorRows;
+import static io.totpd.support.Contract.api;
+import static io.totpd.support.Users.activeUser;
+import static io.totpd.support.Users.code;
+import static io.totpd.support.Users.newUserId;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.totpd.audit.AuditEvent;
+import io.totpd.audit.AuditTrail;
+import io.totpd.support.StatementCounter;
+import io.totpd.support.StatementCounter.Counts;
+import io.totpd.support.TestClock;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * /verify is on every login: one read and at most one write, each a single round trip on an
+ * autocommit connection, with no commit of its own to wait for.
+ */
+@QuarkusTest
+class HotPathTest {
+
+    @Inject
+    TestClock clock;
+
+    @Inject
+    StatementCounter counter;
+
+    @Inject
+    FactorRows rows;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void anAcceptedCodeCostsOneReadAndOneWrite() {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+
+        Counts counts = counter.during(() ->
+                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(200));
+        assertEquals(new Counts(2, 0), counts);
+        assertEquals(List.of("verified", "activated", "enrolled"), eventTypes(userId));
+    }
+
+    @Test
+    void aWrongCodeCostsOneReadAndTheWriteOfItsFailure() {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        String wrong = code(secret, clock, 5);
+
+        Counts counts = counter.during(() ->
+                api().body(Map.of("userId", userId, "code", wrong)).post("/verify").then().statusCode(422));
+        assertEquals(new Counts(2, 0), counts);
+        api().get("/users/" + userId).then().body("failedAttempts", equalTo(1));
+    }
+
+    @Test
+    void aReplayedCodeCostsOneReadAndItsAuditEvent() {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+
+        Counts counts = counter.during(() ->
+                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(422));
+        assertEquals(new Counts(2, 0), counts);
+        assertEquals(List.of("replayed", "activated", "enrolled"), eventTypes(userId));
+    }
+
+    @Test
+    void anUnknownUserCostsOneRead() {
+        Counts counts = counter.during(() ->
+                api().body(Map.of("userId", newUserId(), "code", "123456")).post("/verify").then().statusCode(404));
+        assertEquals(new Counts(1, 0), counts);
+    }
+
+    @Test
+    void aWriteBasedOnAStaleReadChangesNothingAndRecordsNothing() {
+        String userId = newUserId();
+        activeUser(userId, clock);
+        Factor first = rows.find("acme", userId);
+        Factor second = rows.find("acme", userId);
+        AuditTrail.Stamp stamp = new AuditTrail.Stamp("acme", "portal", "stale-write-test", clock.instant());
+
+        first.totpAttempts.failures = 1;
+        assertTrue(rows.update(first, List.of(AuditEvent.Type.REJECTED), "totp", stamp));
+        second.lastStep = second.lastStep + 1;
+        assertFalse(rows.update(second, List.of(AuditEvent.Type.VERIFIED), "totp", stamp), "second write of one version");
+
+        Factor now = rows.find("acme", userId);
+        assertEquals(first.lastStep, now.lastStep);
+        assertEquals(1, now.totpAttempts.failures);
+        assertEquals(List.of("rejected", "activated", "enrolled"), eventTypes(userId));
+    }
+
+    @Test
+    void aCheckThatKeepsLosingTheRaceGivesUpWithAConflictAndCountsNothing() throws SQLException {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        // Another replica that always writes first: PostgreSQL skips every update of this user's row.
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+            sql.execute("CREATE OR REPLACE FUNCTION always_raced() RETURNS trigger LANGUAGE plpgsql AS "
+                    + "$$ BEGIN IF OLD.user_id = '" + userId + "' THEN RETURN NULL; END IF; RETURN NEW; END $$");
+            sql.execute("DROP TRIGGER IF EXISTS always_raced ON factor");
+            sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON factor FOR EACH ROW EXECUTE FUNCTION always_raced()");
+        }
+        try {
+            Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(secret, clock, 0)))
+                    .post("/verify").then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
+            assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
+        } finally {
+            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
+                sql.execute("DROP TRIGGER always_raced ON factor");
+                sql.execute("DROP FUNCTION always_raced()");
+            }
+        }
+        api().get("/users/" + userId).then().body("failedAttempts", equalTo(0)).body("lastVerifiedAt", equalTo(null));
+        assertEquals(List.of("activated", "enrolled"), eventTypes(userId));
+    }
+
+    private static List<String> eventTypes(String userId) {
+        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
+    }
+}
