@@ -30,6 +30,14 @@ public interface TotpdConfig {
 
     AuditConfig audit();
 
+    AuthenticatorsConfig authenticators();
+
+    interface AuthenticatorsConfig {
+        /** The most authenticators a user may have, pending and active together (expired pending ones do not count). */
+        @WithDefault("5")
+        int maxPerUser();
+    }
+
     interface AuditConfig {
         /** How long audit events are kept, also after the user is deleted. */
         @WithDefault("400d")
@@ -131,6 +139,13 @@ public interface TotpdConfig {
          */
         @WithDefault("1s")
         Duration hashWait();
+
+        /**
+         * At or below this many unused backup codes, the user's status says {@code backupCodesLow} and a
+         * recovery that leaves so few records a {@code backup_codes_low} event: time to show the user a new set.
+         */
+        @WithDefault("2")
+        int lowThreshold();
     }
 
     interface EncryptionConfig {

@@ -1,10 +1,11 @@
 package io.totpd.api;
 
-import io.totpd.core.Enrollment;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 
 /** The request and response bodies of the API, as openapi.yaml describes them. */
 public final class Api {
@@ -13,14 +14,18 @@ public final class Api {
     public static final String USER_ID = "^(?!\\.\\.?$)[A-Za-z0-9._@+-]{1,128}$";
     public static final String USER_ID_MESSAGE = "must be 1-128 characters of A-Z a-z 0-9 . _ @ + - (and not . or ..)";
     static final String REQUIRED = "is required";
+    static final String ACCOUNT_NAME = "^[^:\\p{C}]{1,128}$";
+    static final String ACCOUNT_NAME_MESSAGE = "must be 1-128 printable characters without ':'";
+    /** An authenticator's name, chosen by the user to tell devices apart: printable, and not blank. */
+    static final String NAME = "^(?!\\s*$)[^\\p{C}]{1,64}$";
+    static final String NAME_MESSAGE = "must be 1-64 printable characters, not all spaces";
 
     private Api() {
     }
 
     public record EnrollRequest(
             @NotNull(message = REQUIRED) @Pattern(regexp = USER_ID, message = USER_ID_MESSAGE) String userId,
-            @Pattern(regexp = "^[^:\\p{C}]{1,128}$", message = "must be 1-128 printable characters without ':'")
-            String accountName,
+            @Pattern(regexp = ACCOUNT_NAME, message = ACCOUNT_NAME_MESSAGE) String accountName,
             Boolean replace) {
     }
 
@@ -41,7 +46,8 @@ public final class Api {
     public record Activation(String userId, String state, Instant activatedAt, List<String> backupCodes) {
     }
 
-    public record Verification(String userId, boolean verified, String method) {
+    /** {@code authenticatorId} and {@code name} say which of the user's authenticators the code came from. */
+    public record Verification(String userId, boolean verified, String method, UUID authenticatorId, String name) {
     }
 
     public record Recovery(String userId, boolean verified, String method, long backupCodesRemaining) {
@@ -50,7 +56,39 @@ public final class Api {
     public record BackupCodeSet(List<String> backupCodes) {
     }
 
+    /** {@code authenticators} counts the active ones; {@code backupCodesLow} is true at or below the configured threshold. */
     public record UserStatus(String userId, String state, Instant createdAt, Instant activatedAt, Instant lastVerifiedAt,
-            int failedAttempts, Instant lockedUntil, long backupCodesRemaining) {
+            int failedAttempts, Instant lockedUntil, long backupCodesRemaining, int authenticators, boolean suspended,
+            boolean backupCodesLow) {
+    }
+
+    public record AddAuthenticatorRequest(
+            @Pattern(regexp = NAME, message = NAME_MESSAGE) String name,
+            @Pattern(regexp = ACCOUNT_NAME, message = ACCOUNT_NAME_MESSAGE) String accountName) {
+    }
+
+    public record RenameRequest(@NotNull(message = REQUIRED) @Pattern(regexp = NAME, message = NAME_MESSAGE) String name) {
+    }
+
+    public record ActivateRequest(@NotNull(message = REQUIRED) String code) {
+    }
+
+    /** A pending authenticator, with its secret in every form an app needs: shown this once. */
+    public record NewAuthenticator(UUID authenticatorId, String name, String secret, String manualEntryKey,
+            String otpauthUri, String qrCodeUrl, Instant expiresAt, String algorithm, int digits, int period) {
+    }
+
+    /** {@code backupCodes} only when this is the user's first active authenticator: shown that once. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AuthenticatorActivation(UUID authenticatorId, String name, String state, Instant activatedAt,
+            List<String> backupCodes) {
+    }
+
+    /** An authenticator as a helpdesk sees it: never its secret. */
+    public record AuthenticatorSummary(UUID authenticatorId, String name, String state, Instant createdAt,
+            Instant activatedAt, Instant lastUsedAt) {
+    }
+
+    public record AuthenticatorList(List<AuthenticatorSummary> authenticators) {
     }
 }

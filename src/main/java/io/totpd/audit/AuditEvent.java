@@ -1,31 +1,18 @@
 package io.totpd.audit;
 
-import jakarta.persistence.Entity;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
-import jakarta.persistence.Id;
 import java.time.Instant;
+import java.util.UUID;
 
-/** One outcome for one user: what happened, by which caller, in which request. */
-@Entity
-public class AuditEvent {
+/**
+ * One outcome for one user: what happened, about which authenticator (where it is about one), by
+ * which caller, in which request. Never a secret, code or backup code.
+ */
+public record AuditEvent(long id, String tenant, String userId, UUID authenticatorId, Type type, String method,
+        String caller, String requestId, Instant occurredAt) {
 
     public enum Type {
         ENROLLED, ACTIVATED, REPLACED, VERIFIED, RECOVERED, REJECTED, REPLAYED, LOCKED, REFUSED, DISABLED,
-        BACKUP_CODES_REGENERATED, DELETED
+        BACKUP_CODES_REGENERATED, DELETED, AUTHENTICATOR_ADDED, RENAMED, REMOVED, UNLOCKED, SUSPENDED, RESUMED,
+        BACKUP_CODES_LOW
     }
-
-    @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
-    public Long id;
-    public String tenant;
-    public String userId;
-    @Enumerated(EnumType.STRING)
-    public Type type;
-    public String method;
-    public String caller;
-    public String requestId;
-    public Instant occurredAt;
 }

@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 
 @Requires(Scope.MANAGE)
 @Path("/users/{userId}/events")
@@ -25,17 +26,18 @@ public class AuditResource {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 200;
 
-    public record Event(long id, String type, String method, Instant occurredAt, String caller, String requestId) {
+    public record Event(long id, String type, String method, Instant occurredAt, String caller, String requestId,
+            UUID authenticatorId) {
     }
 
     /** {@code nextBefore} is the {@code before} of the next page; null on the last one. */
     public record EventPage(List<Event> events, Long nextBefore) {
     }
 
-    private final AuditEventRepository events;
+    private final AuditEvents events;
     private final CurrentCaller caller;
 
-    AuditResource(AuditEventRepository events, CurrentCaller caller) {
+    AuditResource(AuditEvents events, CurrentCaller caller) {
         this.events = events;
         this.caller = caller;
     }
@@ -45,10 +47,10 @@ public class AuditResource {
     public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @Context UriInfo request) {
         int size = (int) QueryParameters.wholeNumber(request, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT);
-        long before = QueryParameters.wholeNumber(request, "before", 1, Long.MAX_VALUE, 0);
-        Long cursor = before == 0 ? null : before;
-        List<Event> page = events.page(caller.tenant(), userId, cursor, size).stream()
-                .map(e -> new Event(e.id, e.type.name().toLowerCase(Locale.ROOT), e.method, e.occurredAt, e.caller, e.requestId))
+        long before = QueryParameters.wholeNumber(request, "before", 1, Long.MAX_VALUE, Long.MAX_VALUE);
+        List<Event> page = events.page(caller.tenant(), userId, before, size).stream()
+                .map(e -> new Event(e.id(), e.type().name().toLowerCase(Locale.ROOT), e.method(), e.occurredAt(), e.caller(),
+                        e.requestId(), e.authenticatorId()))
                 .toList();
         return new EventPage(page, page.size() == size ? page.get(page.size() - 1).id() : null);
     }

@@ -1,6 +1,5 @@
 package io.totpd.audit;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.totpd.TotpdConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,11 +17,11 @@ public class AuditRetention {
     private static final Logger LOG = Logger.getLogger(AuditRetention.class);
     private static final int BATCH = 1_000;
 
-    private final AuditEventRepository events;
+    private final AuditEvents events;
     private final Clock clock;
     private final Duration retention;
 
-    AuditRetention(AuditEventRepository events, Clock clock, TotpdConfig config) {
+    AuditRetention(AuditEvents events, Clock clock, TotpdConfig config) {
         this.events = events;
         this.clock = clock;
         this.retention = config.audit().retention();
@@ -34,7 +33,7 @@ public class AuditRetention {
         long deleted = 0;
         int batch;
         do {
-            batch = QuarkusTransaction.requiringNew().call(() -> events.deleteOlderThan(cutoff, BATCH));
+            batch = events.deleteOlderThan(cutoff, BATCH);
             deleted += batch;
         } while (batch == BATCH);
         if (deleted > 0) {

@@ -3,49 +3,52 @@ package io.totpd.audit;
 import io.totpd.caller.CurrentCaller;
 import io.totpd.http.RequestId;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
 
-/** Records outcomes; called inside the transaction of the change, so event and change commit together. */
+/**
+ * Records outcomes of the current request. Called inside the transaction of the change, so event and
+ * change commit together; the time is the request's own "now", taken once by the use case.
+ */
 @ApplicationScoped
 public class AuditTrail {
 
-    private final AuditEventRepository events;
+    /** Which kind of code an event is about. */
+    public static final String TOTP = "totp";
+    public static final String BACKUP_CODE = "backup_code";
+
+    private final AuditEvents events;
     private final CurrentCaller caller;
     private final RequestId requestId;
-    private final Clock clock;
 
-    AuditTrail(AuditEventRepository events, CurrentCaller caller, RequestId requestId, Clock clock) {
+    AuditTrail(AuditEvents events, CurrentCaller caller, RequestId requestId) {
         this.events = events;
         this.caller = caller;
         this.requestId = requestId;
-        this.clock = clock;
     }
 
-    public void record(String userId, AuditEvent.Type type) {
-        record(userId, type, null);
+    public void record(String userId, AuditEvent.Type type, Instant now) {
+        record(userId, null, type, null, now);
     }
 
-    /** {@code method} says which kind of code an event is about: "totp" or "backup_code". */
-    public void record(String userId, AuditEvent.Type type, String method) {
-        Stamp stamp = stamp();
-        AuditEvent event = new AuditEvent();
-        event.tenant = stamp.tenant();
-        event.userId = userId;
-        event.type = type;
-        event.method = method;
-        event.caller = stamp.caller();
-        event.requestId = stamp.requestId();
-        event.occurredAt = stamp.occurredAt();
-        events.persist(event);
+    public void record(String userId, UUID authenticatorId, AuditEvent.Type type, Instant now) {
+        record(userId, authenticatorId, type, null, now);
     }
 
-    /** Who, in which request and when: what every event of this request carries, for writers that bypass the ORM. */
-    public Stamp stamp() {
-        return new Stamp(caller.tenant(), caller.get().name(), requestId.get(), clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    /** {@code method} says which kind of code an event is about: {@link #TOTP}, {@link #BACKUP_CODE} or null. */
+    public void record(String userId, UUID authenticatorId, AuditEvent.Type type, String method, Instant now) {
+        events.insert(batch(userId, authenticatorId, method, List.of(type), now));
     }
 
+    /** Several events of this request about one user, for writers that put them into a statement of their own. */
+    public AuditEvents.Batch batch(String userId, UUID authenticatorId, String method, List<AuditEvent.Type> types,
+            Instant now) {
+        return new AuditEvents.Batch(new Stamp(caller.tenant(), caller.get().name(), requestId.get(), now), userId,
+                authenticatorId, method, types);
+    }
+
+    /** Who, in which request and when: what every event of this request carries. */
     public record Stamp(String tenant, String caller, String requestId, Instant occurredAt) {
     }
 }

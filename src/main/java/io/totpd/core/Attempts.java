@@ -1,10 +1,8 @@
 package io.totpd.core;
 
-import jakarta.persistence.Embeddable;
 import java.time.Instant;
 
-/** One failure budget of a factor: consecutive failures and the lock they earned. */
-@Embeddable
+/** One failure budget of a user: consecutive failures and the lock they earned. */
 public class Attempts {
 
     public int failures;
@@ -14,7 +12,7 @@ public class Attempts {
         return lockedUntil != null && now.isBefore(lockedUntil);
     }
 
-    /** Counts a failure; true when it disables the factor. */
+    /** Counts a failure; true when it disables the user. */
     public boolean fail(Lockout lockout, Instant now) {
         failures++;
         lockedUntil = lockout.lockedUntil(failures, now);

@@ -32,6 +32,15 @@ public record Checked<T>(T value, ProblemException failure) {
                 "too many wrong codes; try again in " + seconds + " s", Duration.ofSeconds(seconds)));
     }
 
+    public static <T> Checked<T> failed(ProblemException failure) {
+        return new Checked<>(null, failure);
+    }
+
+    /** The value mapped, or the same failure. */
+    public <U> Checked<U> map(java.util.function.Function<T, U> mapping) {
+        return failure == null ? new Checked<>(mapping.apply(value), null) : new Checked<>(null, failure);
+    }
+
     public T orThrow() {
         if (failure != null) {
             throw failure;

@@ -32,6 +32,8 @@ public class Policy {
     public final int maxDriftSteps;
     public final Lockout lockout;
     public final Argon2id argon2;
+    public final int maxAuthenticators;
+    public final int backupCodesLow;
     private final Clock clock;
 
     Policy(TotpdConfig config, Clock clock) {
@@ -51,6 +53,11 @@ public class Policy {
         }
         this.lockout = new Lockout(config.lockout().lockAfterFailures(), config.lockout().firstLock(),
                 config.lockout().maxLock(), config.lockout().disableAfterFailures());
+        this.maxAuthenticators = config.authenticators().maxPerUser();
+        if (maxAuthenticators < 1 || maxAuthenticators > 100) {
+            throw new IllegalArgumentException("totpd.authenticators.max-per-user must be 1 to 100");
+        }
+        this.backupCodesLow = config.backupCodes().lowThreshold();
         this.argon2 = new Argon2id(config.backupCodes().argon2MemoryKib(), config.backupCodes().argon2Iterations(),
                 config.backupCodes().argon2Parallelism());
     }

@@ -3,12 +3,14 @@ package io.totpd.core;
 import io.totpd.crypto.Aead;
 import io.totpd.crypto.Fields;
 import jakarta.inject.Singleton;
-import java.util.UUID;
 
 /**
- * Encrypts and decrypts the secrets of enrollments and factors. The associated data names the table
- * and the row, length-prefixed so that no two rows share an encoding: a ciphertext moved to another
- * row, or from an enrollment to a factor, does not decrypt.
+ * Encrypts and decrypts authenticator secrets (AES-256-GCM through {@link Aead}). The associated data
+ * names the tenant, the user and the row, length-prefixed so that no two rows share an encoding: a
+ * ciphertext moved to another row or user does not decrypt. It also names the state: a pending secret
+ * is bound as {@code totpd.enrollment.v1} and an active one as {@code totpd.factor.v1} (the labels of
+ * the tables they lived in before authenticators, so migrated rows open as they are), and activation
+ * seals the secret again; a pending ciphertext copied into an active row does not decrypt.
  */
 @Singleton
 public class SealedSecrets {
@@ -19,33 +21,25 @@ public class SealedSecrets {
         this.aead = aead;
     }
 
-    public void seal(Enrollment enrollment, byte[] secret) {
-        seal(enrollment.secret, secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
+    /** Encrypts {@code secret} into the authenticator's {@link TotpSecret}, for its current state. */
+    public void seal(Authenticator authenticator, byte[] secret) {
+        Aead.Sealed sealed = aead.encrypt(secret, associatedData(authenticator));
+        authenticator.secret.secretKeyId = sealed.keyId();
+        authenticator.secret.secretCiphertext = sealed.ciphertext();
     }
 
-    public void seal(Factor factor, byte[] secret) {
-        seal(factor.secret, secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
+    /**
+     * The secret, for the caller to zero after use.
+     *
+     * @throws io.totpd.crypto.SecretUnavailableException no configured key opens it
+     */
+    public byte[] open(Authenticator authenticator) {
+        return aead.decrypt(new Aead.Sealed(authenticator.secret.secretKeyId, authenticator.secret.secretCiphertext),
+                associatedData(authenticator));
     }
 
-    public byte[] open(Enrollment enrollment) {
-        return open(enrollment.secret, associatedData("enrollment", enrollment.tenant, enrollment.userId, enrollment.id));
-    }
-
-    public byte[] open(Factor factor) {
-        return open(factor.secret, associatedData("factor", factor.tenant, factor.userId, factor.id));
-    }
-
-    private void seal(TotpSecret stored, byte[] secret, byte[] associatedData) {
-        Aead.Sealed sealed = aead.encrypt(secret, associatedData);
-        stored.secretKeyId = sealed.keyId();
-        stored.secretCiphertext = sealed.ciphertext();
-    }
-
-    private byte[] open(TotpSecret stored, byte[] associatedData) {
-        return aead.decrypt(new Aead.Sealed(stored.secretKeyId, stored.secretCiphertext), associatedData);
-    }
-
-    private static byte[] associatedData(String table, String tenant, String userId, UUID id) {
-        return Fields.encode("totpd." + table + ".v1", tenant, userId, id.toString());
+    private static byte[] associatedData(Authenticator authenticator) {
+        String label = authenticator.state == Authenticator.State.PENDING ? "totpd.enrollment.v1" : "totpd.factor.v1";
+        return Fields.encode(label, authenticator.tenant, authenticator.userId, authenticator.id.toString());
     }
 }

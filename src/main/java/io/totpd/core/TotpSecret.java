@@ -2,19 +2,14 @@ package io.totpd.core;
 
 import io.totpd.otp.HmacAlgorithm;
 import io.totpd.otp.Totp;
-import jakarta.persistence.Embeddable;
-import jakarta.persistence.EnumType;
-import jakarta.persistence.Enumerated;
 import java.time.Duration;
 
 /**
  * A TOTP secret as stored: encrypted, with the parameters it was enrolled with, so that changing the
  * configured defaults later never breaks a phone that is already set up.
  */
-@Embeddable
 public class TotpSecret {
 
-    @Enumerated(EnumType.STRING)
     public HmacAlgorithm algorithm;
     public short digits;
     public int periodSeconds;

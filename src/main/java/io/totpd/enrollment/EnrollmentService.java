@@ -2,19 +2,17 @@ package io.totpd.enrollment;
 
 import io.totpd.api.Api;
 import io.totpd.api.Codes;
-import io.totpd.core.Checked;
-import io.totpd.core.Enrollment;
-import io.totpd.core.EnrollmentRepository;
-import io.totpd.core.Factor;
-import io.totpd.core.Policy;
-import io.totpd.core.FactorRepository;
-import io.totpd.core.SealedSecrets;
-import io.totpd.core.TotpSecret;
-import io.totpd.recovery.BackupCodeService;
-import io.totpd.api.Api.Activation;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.core.Authenticator;
+import io.totpd.core.Authenticators;
+import io.totpd.core.Checked;
+import io.totpd.core.Policy;
+import io.totpd.core.SealedSecrets;
+import io.totpd.core.TotpSecret;
+import io.totpd.core.UserAccount;
+import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
 import io.totpd.http.ProblemType;
@@ -22,17 +20,30 @@ import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
 import io.totpd.otp.Secrets;
 import io.totpd.otp.Totp;
+import io.totpd.recovery.BackupCodeService;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
-/** Enrollment: a new secret, its QR code, and the first code that turns it into the user's factor. */
+/**
+ * Adding an authenticator: a new secret, its QR code, and the first code that activates it. Every
+ * change is decided under the user's lock ({@link UserLock}), so two adds, or an add and an
+ * activation, take turns and each sees what the other committed.
+ *
+ * <p>Two ways in. {@code POST /users/{userId}/authenticators} adds one more named authenticator beside
+ * the user's others. {@code POST /enroll}, the original call, keeps its promise: it makes the user's one
+ * pending enrollment (made again with a new secret when called again), and its activation leaves it
+ * the user's only authenticator; it is refused for a user who already has an active one unless it
+ * is a replacement ({@code "replace": true}).
+ */
 @ApplicationScoped
 public class EnrollmentService {
 
-    private final EnrollmentRepository enrollments;
-    private final FactorRepository factors;
+    private final UserAccounts users;
+    private final Authenticators authenticators;
     private final BackupCodeService backupCodes;
     private final SealedSecrets secrets;
     private final Policy policy;
@@ -42,11 +53,11 @@ public class EnrollmentService {
     private final Transactions transactions;
     private final UserLock userLock;
 
-    EnrollmentService(EnrollmentRepository enrollments, FactorRepository factors, BackupCodeService backupCodes,
+    EnrollmentService(UserAccounts users, Authenticators authenticators, BackupCodeService backupCodes,
             SealedSecrets secrets, Policy policy, CurrentCaller caller, QrLinks qrLinks, AuditTrail audit,
             Transactions transactions, UserLock userLock) {
-        this.enrollments = enrollments;
-        this.factors = factors;
+        this.users = users;
+        this.authenticators = authenticators;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
         this.policy = policy;
@@ -57,129 +68,180 @@ public class EnrollmentService {
         this.userLock = userLock;
     }
 
+    /** A new pending secret with everything an app needs to take it on; shown once. */
+    public record Pending(Authenticator authenticator, String secret, String keyUri, String qrCodeUrl) {
+    }
+
     /**
-     * Starts, or restarts, a pending enrollment with a new secret. A user with an active factor gets
-     * one only as a replacement, which leaves the active factor working until it is activated. Decided
-     * under the user's lock, so an activation racing this call is either seen or waited for.
+     * {@code POST /enroll}: starts, or restarts with a new secret, the user's pending enrollment.
+     *
+     * @throws io.totpd.http.ProblemException 409 {@code factor-already-active} for a user with an active,
+     *     usable authenticator unless {@code replace}; 400 for an account name too long for a QR code
      */
-    public Api.Enrollment enroll(String userId, String accountName, boolean replace) {
-        String account = accountName == null ? userId : accountName;
-        if (!policy.fitsQrCode(account)) {
-            throw ProblemType.INVALID_REQUEST.exception("accountName: too long for a QR code that phone cameras read "
-                    + "(in the otpauth URI a non-ASCII character takes 6 to 12 characters); use a shorter one");
-        }
+    public Pending enroll(String userId, String accountName, boolean replace) {
+        String account = accountName(userId, accountName);
         Instant now = policy.now();
         return transactions.write(() -> {
-            userLock.lock(caller.tenant(), userId);
-            Factor factor = factors.findByUser(caller.tenant(), userId);
-            if (factor != null && factor.state == Factor.State.ACTIVE && !replace) {
+            UserAccount user = lockOrCreate(userId, now);
+            List<Authenticator> all = authenticators.list(user.id);
+            boolean usable = user.state == UserAccount.State.ACTIVE && Target.anyActive(all);
+            if (usable && !replace) {
                 throw ProblemType.FACTOR_ALREADY_ACTIVE.exception(
                         "this user has an active factor; send \"replace\": true to enroll a new phone, or delete it first");
             }
-            Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
+            Authenticator enrollment = Target.enrollment(user, all).authenticator();
             boolean isNew = enrollment == null;
             if (isNew) {
-                enrollment = new Enrollment();
-                enrollment.id = UUID.randomUUID();
-                enrollment.tenant = caller.tenant();
-                enrollment.userId = userId;
+                enrollment = newPending(user, Authenticator.DEFAULT_NAME, account, now);
+                enrollment.replacesOthers = true;
+            } else {
+                restart(enrollment, account, now);
             }
-            Totp totp = policy.enrollmentTotp;
-            enrollment.accountName = account;
-            enrollment.secret = TotpSecret.withParametersOf(totp);
-            enrollment.createdAt = now;
-            enrollment.expiresAt = now.plus(policy.enrollmentLifetime);
-
-            byte[] secret = Secrets.generate();
-            try {
-                secrets.seal(enrollment, secret);
-                audit.record(userId, AuditEvent.Type.ENROLLED);
-                if (isNew) {
-                    enrollments.persist(enrollment);
-                }
-                String base32 = Base32.encode(secret);
-                return new Api.Enrollment(userId, base32, Base32.grouped(base32), keyUri(enrollment, base32),
-                        qrLinks.path(enrollment), enrollment.expiresAt, totp.algorithm().name(), totp.digits(),
-                        (int) totp.periodSeconds());
-            } finally {
-                Arrays.fill(secret, (byte) 0);
-            }
+            return seal(enrollment, isNew, AuditEvent.Type.ENROLLED, now);
         });
     }
 
-    /** The otpauth URI of a pending enrollment, for its QR code; gone once it is activated. */
-    public String pendingKeyUri(String userId) {
-        Enrollment enrollment = enrollments.findByUser(caller.tenant(), userId);
-        if (enrollment == null) {
-            throw ProblemType.ENROLLMENT_NOT_FOUND.exception("this user has no pending enrollment");
-        }
-        if (!policy.now().isBefore(enrollment.expiresAt)) {
-            throw ProblemType.ENROLLMENT_EXPIRED.exception("the enrollment expired; enroll again");
-        }
-        return keyUri(enrollment);
-    }
-
     /**
-     * The otpauth URI behind a signed QR link, which needs no caller. Whatever is wrong with the link
-     * (forged, expired, re-enrolled, activated) the answer is the same 404, so it tells nothing.
-     */
-    public String linkedKeyUri(String token) {
-        Enrollment enrollment = qrLinks.enrollmentId(token).map(enrollments::findById).orElse(null);
-        if (enrollment == null || !qrLinks.isValid(token, enrollment, policy.now())) {
-            throw ProblemType.NOT_FOUND.exception("no such QR code");
-        }
-        return keyUri(enrollment);
-    }
-
-    /**
-     * Confirms a pending enrollment with its first code and makes it the user's factor, replacing any
-     * previous one in the same transaction. The code's step counts as used, and a new set of backup
-     * codes replaces the old.
+     * {@code POST /users/{userId}/authenticators}: one more pending authenticator beside the user's others.
      *
-     * <p>The code is first checked without a lock; only a right one pays for hashing the new backup
-     * codes (in the {@link HashingBulkhead}), and that happens before the transaction, so no lock is
-     * held while hashing. The transaction then takes the user's lock and decides again on what is
-     * committed by then: an enrollment replaced in between is judged on its own secret.
+     * @throws io.totpd.http.ProblemException 409 {@code too-many-authenticators} at the configured limit
+     *     ({@code totpd.authenticators.max-per-user}, pending and active together); 409 {@code name-taken}
      */
-    public Checked<Activation> activate(String userId, String code) {
+    public Pending add(String userId, String name, String accountName) {
+        String account = accountName(userId, accountName);
+        String chosen = name == null ? Authenticator.DEFAULT_NAME : name;
         Instant now = policy.now();
-        boolean right = transactions.read(() -> check(userId, enrollments.findByUser(caller.tenant(), userId), code, now))
-                .failure() == null;
-        BackupCodeService.NewSet codes = right ? backupCodes.prepare() : null;
+        return transactions.write(() -> {
+            UserAccount user = lockOrCreate(userId, now);
+            authenticators.deleteExpired(user.id, now);
+            List<Authenticator> others = authenticators.list(user.id).stream().filter(a -> !a.replacesOthers).toList();
+            if (others.size() >= policy.maxAuthenticators) {
+                throw ProblemType.TOO_MANY_AUTHENTICATORS.exception("this user has " + others.size()
+                        + " authenticators, the most allowed; remove one first");
+            }
+            Authenticator.requireFreeName(others, chosen, null);
+            return seal(newPending(user, chosen, account, now), true, AuditEvent.Type.AUTHENTICATOR_ADDED, now);
+        });
+    }
+
+    /** Generates the secret, seals it into the row, writes the row and its event, and returns it once in clear. */
+    private Pending seal(Authenticator pending, boolean isNew, AuditEvent.Type event, Instant now) {
+        byte[] secret = Secrets.generate();
+        try {
+            secrets.seal(pending, secret);
+            if (isNew) {
+                authenticators.insert(pending);
+            } else {
+                authenticators.update(pending);
+            }
+            audit.record(pending.userId, pending.id, event, now);
+            String base32 = Base32.encode(secret);
+            return new Pending(pending, base32, keyUri(pending, base32), qrLinks.path(pending));
+        } finally {
+            Arrays.fill(secret, (byte) 0);
+        }
+    }
+
+    /**
+     * {@code POST /activate}: confirms the user's pending enrollment with its first code; it becomes the
+     * user's only authenticator, and a new set of backup codes replaces the old.
+     */
+    public Checked<Api.Activation> activate(String userId, String code) {
+        return activate(userId, code, Target::enrollment, true)
+                .map(a -> new Api.Activation(userId, "active", a.authenticator().activatedAt, a.backupCodes()));
+    }
+
+    /**
+     * {@code POST /users/{userId}/authenticators/{id}/activate}: confirms one pending authenticator with
+     * its first code. Backup codes come with the user's first active authenticator only.
+     */
+    public Checked<Api.AuthenticatorActivation> activate(String userId, UUID authenticatorId, String code) {
+        return activate(userId, code, (user, all) -> Target.byId(authenticatorId, user, all), false)
+                .map(a -> new Api.AuthenticatorActivation(a.authenticator().id, a.authenticator().name, "active",
+                        a.authenticator().activatedAt, a.backupCodes()));
+    }
+
+    /** An activated authenticator, with the backup codes issued with it (null when none were). */
+    private record Activated(Authenticator authenticator, List<String> backupCodes) {
+    }
+
+    /**
+     * The code is first checked without a lock; only a right one pays for hashing new backup codes (in
+     * the {@link io.totpd.recovery.HashingBulkhead}), and that happens before the transaction, so no
+     * lock is held while hashing. The transaction then takes the user's lock and decides again on what
+     * is committed by then: an enrollment made again in between is judged on its own secret.
+     */
+    private Checked<Activated> activate(String userId, String code, BiFunction<UserAccount, List<Authenticator>, Target> select,
+            boolean legacy) {
+        Instant now = policy.now();
+        Target first = transactions.read(() -> target(userId, select));
+        Checked<Long> right = first.check(code, now, this);
+        BackupCodeService.NewSet codes = right.failure() == null && first.needsBackupCodes() ? backupCodes.prepare() : null;
         return transactions.write(() -> {
             userLock.lock(caller.tenant(), userId);
-            Enrollment enrollment = enrollments.lockByUser(caller.tenant(), userId);
-            Checked<Long> checked = check(userId, enrollment, code, now);
+            Target target = target(userId, select);
+            Checked<Long> checked = target.check(code, now, this);
             if (checked.failure() != null) {
                 if (checked.failure().type() == ProblemType.INVALID_CODE) {
-                    audit.record(userId, AuditEvent.Type.REJECTED, "totp");
+                    audit.record(userId, target.authenticator().id, AuditEvent.Type.REJECTED, AuditTrail.TOTP, now);
                 }
-                return new Checked<>(null, checked.failure());
+                return Checked.failed(checked.failure());
             }
-            if (codes == null) {
-                // Wrong for the enrollment read first, right for one that replaced it since: rare enough to ask again.
+            if (target.needsBackupCodes() && codes == null) {
+                // Wrong for what was read first, right for what replaced it since: rare enough to ask again.
                 return Checked.conflict("the enrollment changed while it was being activated; retry");
             }
-            return Checked.ok(activate(enrollment, checked.value(), now, codes));
+            return Checked.ok(activate(target, checked.value(), now, codes, legacy));
         });
     }
 
-    /** The step {@code code} matches in the user's pending enrollment, or why it cannot activate it. */
-    private Checked<Long> check(String userId, Enrollment enrollment, String code, Instant now) {
-        if (enrollment == null) {
-            Factor factor = factors.findByUser(caller.tenant(), userId);
-            return factor != null && factor.state == Factor.State.ACTIVE
-                    ? Checked.failed(ProblemType.FACTOR_ALREADY_ACTIVE, "this user's factor is already active")
-                    : Checked.failed(ProblemType.ENROLLMENT_NOT_FOUND, "this user has no pending enrollment");
+    private Target target(String userId, BiFunction<UserAccount, List<Authenticator>, Target> select) {
+        UserAccount user = users.find(caller.tenant(), userId);
+        return select.apply(user, user == null ? List.of() : authenticators.list(user.id));
+    }
+
+    /** Makes a checked pending authenticator active; the caller holds the user's lock. */
+    private Activated activate(Target target, long matchedStep, Instant now, BackupCodeService.NewSet codes, boolean legacy) {
+        Authenticator pending = target.authenticator();
+        UserAccount user = target.user();
+        Totp totp = pending.secret.totp();
+        boolean replaced = pending.replacesOthers && target.hasActive();
+        byte[] secret = secrets.open(pending);
+        try {
+            pending.state = Authenticator.State.ACTIVE;
+            // Bound anew as active, so a pending ciphertext never opens as an active one.
+            secrets.seal(pending, secret);
+        } finally {
+            Arrays.fill(secret, (byte) 0);
         }
-        if (!now.isBefore(enrollment.expiresAt)) {
-            return Checked.failed(ProblemType.ENROLLMENT_EXPIRED, "the enrollment expired; enroll again");
+        if (pending.replacesOthers) {
+            authenticators.deleteOthers(user.id, pending.id);
+            pending.replacesOthers = false;
         }
-        Totp totp = enrollment.secret.totp();
+        pending.expiresAt = null;
+        pending.activatedAt = now;
+        pending.driftSteps = policy.drift(matchedStep, totp.step(now));
+        authenticators.update(pending);
+        user.markUsed(matchedStep, totp.periodSeconds());
+        if (replaced || user.state == UserAccount.State.DISABLED || !target.hasActive()) {
+            // A new secret, or a user disabled by failures bound to a new device (NIST SP 800-63B 6.1.2.3): a clean slate.
+            user.state = UserAccount.State.ACTIVE;
+            user.totpAttempts.reset();
+            user.recoveryAttempts.reset();
+        }
+        users.update(user);
+        audit.record(user.userId, pending.id, replaced ? AuditEvent.Type.REPLACED : AuditEvent.Type.ACTIVATED, now);
+        List<String> issued = codes == null ? null : backupCodes.store(user, codes, now);
+        return new Activated(pending, issued);
+    }
+
+    /** The step {@code code} matches in a pending authenticator, judged on its own window alone. */
+    Checked<Long> firstCode(Authenticator pending, String code, Instant now) {
+        Totp totp = pending.secret.totp();
         if (code.length() != totp.digits()) {
             return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(totp));
         }
-        byte[] secret = secrets.open(enrollment);
+        byte[] secret = secrets.open(pending);
         try {
             Totp.Check check = totp.check(secret, code, totp.step(now), 0, null);
             return check.accepted() ? Checked.ok(check.step())
@@ -189,51 +251,81 @@ public class EnrollmentService {
         }
     }
 
-    /** Turns a checked enrollment into the user's factor, new or replaced; the caller holds the user's lock. */
-    private Activation activate(Enrollment enrollment, long matchedStep, Instant now, BackupCodeService.NewSet codes) {
-        String userId = enrollment.userId;
-        Totp totp = enrollment.secret.totp();
-        Factor factor = factors.lockByUser(caller.tenant(), userId);
-        boolean isNew = factor == null;
-        audit.record(userId, isNew ? AuditEvent.Type.ACTIVATED : AuditEvent.Type.REPLACED);
-        if (isNew) {
-            factor = new Factor();
-            factor.id = UUID.randomUUID();
-            factor.tenant = caller.tenant();
-            factor.userId = userId;
-            factor.createdAt = now;
+    /** The otpauth URI of the user's pending enrollment ({@code POST /enroll}), for its QR code. */
+    public String pendingKeyUri(String userId) {
+        Instant now = policy.now();
+        return keyUri(transactions.read(() -> target(userId, Target::enrollment)).pending(now));
+    }
+
+    /** The otpauth URI of one pending authenticator, for its QR code; 404 once it is active. */
+    public String pendingKeyUri(String userId, UUID authenticatorId) {
+        Instant now = policy.now();
+        return keyUri(transactions.read(() -> target(userId, (user, all) -> Target.byId(authenticatorId, user, all))).pending(now));
+    }
+
+    /**
+     * The otpauth URI behind a signed QR link, which needs no caller. Whatever is wrong with the link
+     * (forged, expired, enrolled again, activated) the answer is the same 404, so it tells nothing.
+     */
+    public String linkedKeyUri(String token) {
+        Instant now = policy.now();
+        Authenticator pending = qrLinks.authenticatorId(token)
+                .map(id -> transactions.read(() -> authenticators.findById(id))).orElse(null);
+        if (pending == null || pending.state != Authenticator.State.PENDING || !qrLinks.isValid(token, pending, now)) {
+            throw ProblemType.NOT_FOUND.exception("no such QR code");
         }
-        factor.state = Factor.State.ACTIVE;
-        factor.secret = TotpSecret.withParametersOf(totp);
-        byte[] secret = secrets.open(enrollment);
+        return keyUri(pending);
+    }
+
+    private String accountName(String userId, String accountName) {
+        String account = accountName == null ? userId : accountName;
+        if (!policy.fitsQrCode(account)) {
+            throw ProblemType.INVALID_REQUEST.exception("accountName: too long for a QR code that phone cameras read "
+                    + "(in the otpauth URI a non-ASCII character takes 6 to 12 characters); use a shorter one");
+        }
+        return account;
+    }
+
+    private UserAccount lockOrCreate(String userId, Instant now) {
+        userLock.lock(caller.tenant(), userId);
+        UserAccount user = users.find(caller.tenant(), userId);
+        if (user == null) {
+            user = UserAccount.create(caller.tenant(), userId, now);
+            users.insert(user);
+        }
+        return user;
+    }
+
+    private Authenticator newPending(UserAccount user, String name, String accountName, Instant now) {
+        Authenticator pending = new Authenticator();
+        pending.id = UUID.randomUUID();
+        pending.userAccountId = user.id;
+        pending.tenant = user.tenant;
+        pending.userId = user.userId;
+        pending.name = name;
+        pending.state = Authenticator.State.PENDING;
+        restart(pending, accountName, now);
+        return pending;
+    }
+
+    /** A new secret's parameters and lifetime; the secret itself is sealed in by {@link #seal}. */
+    private void restart(Authenticator pending, String accountName, Instant now) {
+        pending.accountName = accountName;
+        pending.secret = TotpSecret.withParametersOf(policy.enrollmentTotp);
+        pending.createdAt = now;
+        pending.expiresAt = now.plus(policy.enrollmentLifetime);
+    }
+
+    private String keyUri(Authenticator pending) {
+        byte[] secret = secrets.open(pending);
         try {
-            secrets.seal(factor, secret);
+            return keyUri(pending, Base32.encode(secret));
         } finally {
             Arrays.fill(secret, (byte) 0);
         }
-        factor.activatedAt = now;
-        factor.lastVerifiedAt = null;
-        factor.lastStep = matchedStep;
-        factor.driftSteps = policy.drift(matchedStep, totp.step(now));
-        factor.totpAttempts.reset();
-        factor.recoveryAttempts.reset();
-        if (isNew) {
-            factors.persist(factor);
-        }
-        enrollments.delete(enrollment);
-        return new Activation(userId, "active", now, backupCodes.store(factor, codes, now));
     }
 
-    private String keyUri(Enrollment enrollment) {
-        byte[] secret = secrets.open(enrollment);
-        try {
-            return keyUri(enrollment, Base32.encode(secret));
-        } finally {
-            Arrays.fill(secret, (byte) 0);
-        }
-    }
-
-    private String keyUri(Enrollment enrollment, String base32Secret) {
-        return KeyUri.totp(policy.issuer, enrollment.accountName, base32Secret, enrollment.secret.totp());
+    private String keyUri(Authenticator pending, String base32Secret) {
+        return KeyUri.totp(policy.issuer, pending.accountName, base32Secret, pending.secret.totp());
     }
 }

@@ -1,6 +1,6 @@
 package io.totpd.enrollment;
 
-import io.totpd.core.Enrollment;
+import io.totpd.core.Authenticator;
 import io.totpd.crypto.Fields;
 import io.totpd.crypto.Signer;
 import jakarta.inject.Singleton;
@@ -12,9 +12,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Signed links to a pending enrollment's QR code, for a browser's {@code <img src>}: the frontend
- * needs no API key. A token is the enrollment id, its expiry and an HMAC over tenant, user,
- * enrollment, expiry and secret; enrolling again (a new secret) or activating (no enrollment) kills it.
+ * Signed links to a pending authenticator's QR code, for a browser's {@code <img src>}: the frontend
+ * needs no API key. A token is the authenticator id, its expiry and an HMAC over tenant, user,
+ * authenticator, expiry and sealed secret; enrolling again (a new secret) or activating (no longer
+ * pending, and sealed anew) kills it.
  */
 @Singleton
 class QrLinks {
@@ -27,30 +28,30 @@ class QrLinks {
         this.signer = signer;
     }
 
-    String path(Enrollment enrollment) {
-        long expiry = enrollment.expiresAt.toEpochMilli();
+    String path(Authenticator authenticator) {
+        long expiry = authenticator.expiresAt.toEpochMilli();
         byte[] token = ByteBuffer.allocate(TOKEN_BYTES)
-                .putLong(enrollment.id.getMostSignificantBits()).putLong(enrollment.id.getLeastSignificantBits())
+                .putLong(authenticator.id.getMostSignificantBits()).putLong(authenticator.id.getLeastSignificantBits())
                 .putLong(expiry)
-                .put(signer.sign(message(enrollment, expiry)))
+                .put(signer.sign(message(authenticator, expiry)))
                 .array();
         return "/qr/" + Base64.getUrlEncoder().withoutPadding().encodeToString(token);
     }
 
-    /** The enrollment a token names, if it might be valid; {@link #isValid} decides. */
-    Optional<UUID> enrollmentId(String token) {
+    /** The authenticator a token names, if it might be valid; {@link #isValid} decides. */
+    Optional<UUID> authenticatorId(String token) {
         return decode(token).map(bytes -> {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             return new UUID(buffer.getLong(), buffer.getLong());
         });
     }
 
-    boolean isValid(String token, Enrollment enrollment, Instant now) {
+    boolean isValid(String token, Authenticator authenticator, Instant now) {
         return decode(token).map(bytes -> {
             long expiry = ByteBuffer.wrap(bytes, 16, Long.BYTES).getLong();
             byte[] signature = Arrays.copyOfRange(bytes, 16 + Long.BYTES, TOKEN_BYTES);
-            return signer.verify(message(enrollment, expiry), signature)
-                    && expiry == enrollment.expiresAt.toEpochMilli()
+            return signer.verify(message(authenticator, expiry), signature)
+                    && expiry == authenticator.expiresAt.toEpochMilli()
                     && now.toEpochMilli() < expiry;
         }).orElse(false);
     }
@@ -70,8 +71,8 @@ class QrLinks {
      * Also signs the ciphertext, whose nonce is fresh at every enrollment: a link is for one secret,
      * even when the user enrolls again within the same millisecond.
      */
-    private static byte[] message(Enrollment enrollment, long expiry) {
-        return Fields.encode("totpd.qr-link.v1", enrollment.tenant, enrollment.userId, enrollment.id.toString(),
-                Long.toString(expiry), Base64.getEncoder().encodeToString(enrollment.secret.secretCiphertext));
+    private static byte[] message(Authenticator authenticator, long expiry) {
+        return Fields.encode("totpd.qr-link.v1", authenticator.tenant, authenticator.userId, authenticator.id.toString(),
+                Long.toString(expiry), Base64.getEncoder().encodeToString(authenticator.secret.secretCiphertext));
     }
 }

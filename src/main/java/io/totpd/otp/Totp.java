@@ -45,6 +45,16 @@ public final class Totp {
         return Math.floorDiv(time.getEpochSecond(), periodSeconds);
     }
 
+    /**
+     * The last step of this period that a replay mark has used up, for {@link #check}: the mark is the
+     * end, in Unix seconds, of the latest step accepted from any of a user's authenticators, whatever
+     * their periods. A step is still free if it starts at or after the mark ({@code step * period >=
+     * mark}), so the last used one is {@code ceil(mark / period) - 1}. Null (no mark) stays null.
+     */
+    public Long lastUsedStep(Long replayMark) {
+        return replayMark == null ? null : Math.floorDiv(replayMark + periodSeconds - 1, periodSeconds) - 1;
+    }
+
     public String code(byte[] secret, long step) {
         return new String(Hotp.code(algorithm, secret, step, digits), StandardCharsets.US_ASCII);
     }

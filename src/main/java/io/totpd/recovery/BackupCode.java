@@ -5,13 +5,13 @@ import jakarta.persistence.Id;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One backup code of a factor, as its Argon2id hash; the tag is its first character, in clear. */
+/** One backup code of a user, as its Argon2id hash; the tag is its first character, in clear. */
 @Entity
 public class BackupCode {
 
     @Id
     public UUID id;
-    public UUID factorId;
+    public UUID userAccountId;
     public String tag;
     public String hash;
     public Instant createdAt;

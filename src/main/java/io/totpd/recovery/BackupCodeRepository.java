@@ -6,19 +6,24 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+/**
+ * The door to table {@code backup_code}, through the ORM. Concurrency rule: a set is replaced only under
+ * the user's lock, and a code is spent by a conditional update ({@link #markUsed}), under the lock on
+ * the user's row that /recover holds, so of two redemptions of one code exactly one succeeds.
+ */
 @ApplicationScoped
 public class BackupCodeRepository implements PanacheRepositoryBase<BackupCode, UUID> {
 
-    public List<BackupCode> listByFactor(UUID factorId) {
-        return list("factorId", factorId);
+    public List<BackupCode> listByUser(UUID userAccountId) {
+        return list("userAccountId", userAccountId);
     }
 
-    public long countUnused(UUID factorId) {
-        return count("factorId = ?1 and usedAt is null", factorId);
+    public long countUnused(UUID userAccountId) {
+        return count("userAccountId = ?1 and usedAt is null", userAccountId);
     }
 
-    public void deleteByFactor(UUID factorId) {
-        delete("factorId", factorId);
+    public void deleteByUser(UUID userAccountId) {
+        delete("userAccountId", userAccountId);
     }
 
     /** Spends a code unless it was spent already: of two racing redemptions, exactly one changes the row. */

@@ -1,7 +1,7 @@
 package io.totpd.recovery;
 
-import io.totpd.core.Factor;
 import io.totpd.core.Policy;
+import io.totpd.core.UserAccount;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Issues and redeems a factor's backup codes. Every Argon2id computation runs inside a place of the
+ * Issues and redeems a user's backup codes. Every Argon2id computation runs inside a place of the
  * {@link HashingBulkhead}: issuing takes one itself; redeeming runs in the caller's, which also holds
- * the factor's row lock.
+ * the user's row lock.
  */
 @ApplicationScoped
 public class BackupCodeService {
@@ -57,13 +57,13 @@ public class BackupCodeService {
         });
     }
 
-    /** Makes {@code set} the factor's backup codes, replacing the old set at once; the caller holds the user lock. */
-    public List<String> store(Factor factor, NewSet set, Instant now) {
-        codes.deleteByFactor(factor.id);
+    /** Makes {@code set} the user's backup codes, replacing the old set at once; the caller holds the user lock. */
+    public List<String> store(UserAccount user, NewSet set, Instant now) {
+        codes.deleteByUser(user.id);
         for (int i = 0; i < set.tags().size(); i++) {
             BackupCode row = new BackupCode();
             row.id = UUID.randomUUID();
-            row.factorId = factor.id;
+            row.userAccountId = user.id;
             row.tag = set.tags().get(i);
             row.hash = set.hashes().get(i);
             row.createdAt = now;
@@ -74,10 +74,10 @@ public class BackupCodeService {
 
     /**
      * One Argon2id computation, whatever was typed: the tag picks the only code it can be. Runs in a
-     * place of the bulkhead the caller took, with the factor's row locked.
+     * place of the bulkhead the caller took, with the user's row locked.
      */
-    public Redemption redeem(Factor factor, String code, Instant now) {
-        List<BackupCode> set = codes.listByFactor(factor.id);
+    public Redemption redeem(UserAccount user, String code, Instant now) {
+        List<BackupCode> set = codes.listByUser(user.id);
         String tag = String.valueOf(BackupCodes.tag(code));
         BackupCode candidate = set.stream().filter(c -> c.tag.equals(tag)).findFirst().orElse(null);
         boolean matches = Argon2id.matches(candidate == null ? decoy : candidate.hash, code) && candidate != null;

@@ -1,8 +1,7 @@
 package io.totpd.rotation;
 
-import io.totpd.core.TotpSecret;
-import io.totpd.core.Enrollment;
-import io.totpd.core.Factor;
+import io.totpd.core.Authenticator;
+import io.totpd.core.Authenticators;
 import io.totpd.core.SealedSecrets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -13,15 +12,12 @@ import io.totpd.crypto.KeyRing;
 import io.totpd.crypto.SecretUnavailableException;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -42,7 +38,7 @@ import org.jboss.logging.Logger;
  * <p>A row that no configured key decrypts (its key id is no longer configured, or its ciphertext is
  * damaged or not of its row) is skipped, never rewritten or deleted: it is counted in
  * {@code totpd_secrets_undecryptable} and named (table and id, never its contents) in the log the
- * first time this process meets it. Each run walks each table once by id, so it ends however many
+ * first time this process meets it. Each run walks the table once by id, so it ends however many
  * rows it skips.
  */
 @ApplicationScoped
@@ -55,7 +51,8 @@ public class KeyRotation {
     /** Enough to name every broken row of a damaged table once, without growing without bound. */
     private static final int REPORTED_ROWS_LIMIT = 10_000;
 
-    private final EntityManager entities;
+    private final Authenticators authenticators;
+    private final SealedSecrets secrets;
     private final KeyRingMembers members;
     private final String primaryKeyId;
     private final int batchSize;
@@ -64,19 +61,13 @@ public class KeyRotation {
     private final Set<UUID> reported = ConcurrentHashMap.newKeySet();
     private volatile boolean waitingForRollout;
 
-    private final Table<Factor> factors;
-    private final Table<Enrollment> enrollments;
-
-    KeyRotation(EntityManager entities, SealedSecrets secrets, KeyRingMembers members, KeyRing keys, TotpdConfig config,
-            MeterRegistry metrics) {
-        this.entities = entities;
+    KeyRotation(Authenticators authenticators, SealedSecrets secrets, KeyRingMembers members, KeyRing keys,
+            TotpdConfig config, MeterRegistry metrics) {
+        this.authenticators = authenticators;
+        this.secrets = secrets;
         this.members = members;
         this.primaryKeyId = keys.primaryId();
         this.batchSize = config.encryption().rotationBatch();
-        this.factors = new Table<>("factor", Factor.class, factor -> factor.id, factor -> factor.secret,
-                secrets::open, secrets::seal);
-        this.enrollments = new Table<>("enrollment", Enrollment.class, enrollment -> enrollment.id,
-                enrollment -> enrollment.secret, secrets::open, secrets::seal);
         metrics.gauge("totpd.secrets.on.old.keys", remaining);
         metrics.gauge("totpd.secrets.undecryptable", undecryptable);
     }
@@ -84,7 +75,7 @@ public class KeyRotation {
     /** The gauge is right from the start, not only after the first run. */
     @PostConstruct
     void count() {
-        remaining.set(QuarkusTransaction.requiringNew().call(this::countOnOldKeys));
+        remaining.set(QuarkusTransaction.requiringNew().call(() -> authenticators.countOnOtherKeys(primaryKeyId)));
     }
 
     @Scheduled(every = "{totpd.encryption.rotation-interval}", delayed = "{totpd.encryption.rotation-interval}",
@@ -98,11 +89,11 @@ public class KeyRotation {
     }
 
     /**
-     * Walks the factors, then the enrollments, once each by id, re-encrypting under the first key every
+     * Walks the authenticators once by id, re-encrypting under the first key every
      * row on another key that no other transaction holds, in batches of {@code rotation-batch} rows per
      * transaction. Moves nothing while another live replica has another first key. Afterwards, even
      * after a failure, {@code totpd_secrets_on_old_keys} is recounted; {@code totpd_secrets_undecryptable}
-     * is set by every run that walks both tables to the end.
+     * is set by every run that walks the table to the end.
      *
      * @return how many rows moved
      * @throws RuntimeException a database failure, after the batches before it were committed
@@ -110,12 +101,12 @@ public class KeyRotation {
     public long run() {
         Walk walk = new Walk();
         try {
-            if (walk(factors, walk) && walk(enrollments, walk)) {
+            if (walk(walk)) {
                 undecryptable.set(walk.skipped);
             }
         } finally {
             try {
-                remaining.set(QuarkusTransaction.requiringNew().call(this::countOnOldKeys));
+                remaining.set(QuarkusTransaction.requiringNew().call(() -> authenticators.countOnOtherKeys(primaryKeyId)));
             } catch (RuntimeException e) {
                 LOG.warnf("Could not count the secrets on old keys; the gauge keeps its last value: %s", e.getMessage());
             }
@@ -138,12 +129,12 @@ public class KeyRotation {
         static final Batch HALTED = new Batch(0, 0, null, true);
     }
 
-    /** Walks one table to its end; false if the walk stopped because the replicas disagree or this one stops. */
-    private <T> boolean walk(Table<T> table, Walk walk) {
+    /** Walks the table to its end; false if the walk stopped because the replicas disagree or this one stops. */
+    private boolean walk(Walk walk) {
         UUID cursor = BEFORE_FIRST;
         while (true) {
             UUID after = cursor;
-            Batch batch = QuarkusTransaction.requiringNew().call(() -> rotateBatch(table, after));
+            Batch batch = QuarkusTransaction.requiringNew().call(() -> rotateBatch(after));
             if (batch.halted()) {
                 return false;
             }
@@ -157,32 +148,31 @@ public class KeyRotation {
         }
     }
 
-    private <T> Batch rotateBatch(Table<T> table, UUID after) {
+    private Batch rotateBatch(UUID after) {
         if (!everyReplicaEncryptsWithThisKey()) {
             return Batch.HALTED;
         }
-        List<T> rows = lockBatch(table, after);
+        List<Authenticator> rows = authenticators.lockOnOtherKeys(primaryKeyId, after, batchSize);
         int moved = 0;
         int skipped = 0;
-        for (T row : rows) {
+        for (Authenticator row : rows) {
             byte[] secret;
             try {
-                secret = table.open().apply(row);
+                secret = secrets.open(row);
             } catch (SecretUnavailableException e) {
-                // Unchanged rows are not written back; detached, this one cannot be by any later change.
-                entities.detach(row);
-                report(table, row, e);
+                report(row, e);
                 skipped++;
                 continue;
             }
             try {
-                table.seal().accept(row, secret);
+                secrets.seal(row, secret);
             } finally {
                 Arrays.fill(secret, (byte) 0);
             }
+            authenticators.reseal(row);
             moved++;
         }
-        return new Batch(moved, skipped, rows.isEmpty() ? null : table.id().apply(rows.get(rows.size() - 1)), false);
+        return new Batch(moved, skipped, rows.isEmpty() ? null : rows.get(rows.size() - 1).id, false);
     }
 
     /** Renews this replica's heartbeat and applies the rollout rule; says so once when the answer changes. */
@@ -202,33 +192,11 @@ public class KeyRotation {
         return agreed;
     }
 
-    private <T> void report(Table<T> table, T row, SecretUnavailableException e) {
-        UUID id = table.id().apply(row);
-        if (reported.size() < REPORTED_ROWS_LIMIT && reported.add(id)) {
+    private void report(Authenticator row, SecretUnavailableException e) {
+        if (reported.size() < REPORTED_ROWS_LIMIT && reported.add(row.id)) {
             // The row's key id and the reason, never its ciphertext: a damaged ciphertext is still secret material.
-            LOG.warnf("Key rotation skips %s %s (key id '%s'): %s; it stays as it is, on its old key",
-                    table.name(), id, table.stored().apply(row).secretKeyId, e.getMessage());
+            LOG.warnf("Key rotation skips authenticator %s (key id '%s'): %s; it stays as it is, on its old key",
+                    row.id, row.secret.secretKeyId, e.getMessage());
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> List<T> lockBatch(Table<T> table, UUID after) {
-        return entities.createNativeQuery("SELECT * FROM " + table.name()
-                        + " WHERE secret_key_id <> ?1 AND id > ?2 ORDER BY id LIMIT ?3 FOR UPDATE SKIP LOCKED", table.type())
-                .setParameter(1, primaryKeyId)
-                .setParameter(2, after)
-                .setParameter(3, batchSize)
-                .getResultList();
-    }
-
-    private long countOnOldKeys() {
-        return ((Number) entities.createNativeQuery("SELECT (SELECT count(*) FROM factor WHERE secret_key_id <> ?1)"
-                + " + (SELECT count(*) FROM enrollment WHERE secret_key_id <> ?1)")
-                .setParameter(1, primaryKeyId).getSingleResult()).longValue();
-    }
-
-    /** What the job needs of a table that holds secrets: its name, entity, id, and how to open and seal a row. */
-    private record Table<T>(String name, Class<T> type, Function<T, UUID> id, Function<T, TotpSecret> stored,
-            Function<T, byte[]> open, BiConsumer<T, byte[]> seal) {
     }
 }

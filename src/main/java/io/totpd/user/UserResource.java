@@ -39,6 +39,24 @@ public class UserResource {
         return new BackupCodeSet(users.regenerateBackupCodes(userId));
     }
 
+    @POST
+    @Path("unlock")
+    public UserStatus unlock(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return users.unlock(userId);
+    }
+
+    @POST
+    @Path("suspend")
+    public UserStatus suspend(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return users.suspend(userId);
+    }
+
+    @POST
+    @Path("resume")
+    public UserStatus resume(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
+        return users.resume(userId);
+    }
+
     @DELETE
     public RestResponse<Void> delete(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
         if (!users.delete(userId)) {

@@ -1,24 +1,24 @@
 package io.totpd.verification;
 
-import io.totpd.core.Attempts;
-import io.totpd.api.Codes;
-import io.totpd.core.Checked;
-import io.totpd.core.Factor;
-import io.totpd.core.Policy;
-import io.totpd.core.FactorRepository;
-import io.totpd.core.FactorRows;
-import io.totpd.core.SealedSecrets;
-import io.totpd.recovery.BackupCodeService;
-import io.totpd.recovery.HashingBulkhead;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.totpd.api.Api.Recovery;
+import io.totpd.api.Api.Verification;
+import io.totpd.api.Codes;
 import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
+import io.totpd.core.Attempts;
+import io.totpd.core.Authenticator;
+import io.totpd.core.Checked;
+import io.totpd.core.Policy;
+import io.totpd.core.SealedSecrets;
+import io.totpd.core.UserAccount;
+import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
-import io.totpd.api.Api.Recovery;
-import io.totpd.api.Api.Verification;
 import io.totpd.http.ProblemType;
 import io.totpd.otp.Totp;
+import io.totpd.recovery.BackupCodeService;
+import io.totpd.recovery.HashingBulkhead;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,29 +26,27 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Sign-in with a TOTP code or a backup code. Failure counts, locks and the replay rule live in the
- * factor's row, so they hold across every replica; a wrong code is a returned result, so the failure
- * it records commits.
+ * Sign-in with a TOTP code or a backup code. Failure counts, locks and the replay mark live in the
+ * user's row, so they hold across every authenticator and every replica; a wrong code is a returned
+ * result, so the failure it records commits.
  *
- * <p>{@code /verify} is on every login, so it reads the row without a lock and writes it back with a
- * compare-and-set on its version ({@link FactorRows}): one read and at most one write. A write that
- * lost the race to another check of the same user is not applied, and the check runs again on what
- * that other check committed, so a code is still accepted once and no failure goes uncounted.
- * {@code /recover} costs an Argon2id hash anyway, so it holds the factor's row lock for its check.
+ * <p>{@code /verify} is on every login, so it reads the user with its active authenticators without a
+ * lock and writes back with a compare-and-set on the user's version ({@link UserAccounts#signIn}): one
+ * read and at most one write, whatever the number of authenticators. A write that lost the race to
+ * another check of the same user is not applied, and the check runs again on what that other check
+ * committed, so a code is still accepted once and no failure goes uncounted. {@code /recover} costs an
+ * Argon2id hash anyway, so it holds the user's row lock for its check.
  */
 @ApplicationScoped
 public class VerificationService {
 
-    private static final String TOTP = "totp";
-    private static final String BACKUP_CODE = "backup_code";
     /**
      * Each lost race means another check of this user committed, and the lockout bounds how many
      * can; past this many, the caller is told to retry rather than kept waiting.
      */
     private static final int MAX_ATTEMPTS = 10;
 
-    private final FactorRows rows;
-    private final FactorRepository factors;
+    private final UserAccounts users;
     private final BackupCodeService backupCodes;
     private final SealedSecrets secrets;
     private final Policy policy;
@@ -58,11 +56,9 @@ public class VerificationService {
     private final Transactions transactions;
     private final HashingBulkhead hashing;
 
-    VerificationService(FactorRows rows, FactorRepository factors, BackupCodeService backupCodes, SealedSecrets secrets,
-            Policy policy, CurrentCaller caller, AuditTrail audit, MeterRegistry metrics, Transactions transactions,
-            HashingBulkhead hashing) {
-        this.rows = rows;
-        this.factors = factors;
+    VerificationService(UserAccounts users, BackupCodeService backupCodes, SealedSecrets secrets, Policy policy,
+            CurrentCaller caller, AuditTrail audit, MeterRegistry metrics, Transactions transactions, HashingBulkhead hashing) {
+        this.users = users;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
         this.policy = policy;
@@ -73,65 +69,99 @@ public class VerificationService {
         this.hashing = hashing;
     }
 
-    /** The hot path: one read, then the factor's write with its events, or the events alone. */
+    /** What a code matched among a user's authenticators: the outcome, and on acceptance which one and at which step. */
+    private record Match(Totp.Check.Outcome outcome, Authenticator authenticator, long step, long currentStep) {
+    }
+
+    /** The hot path: one read, then the user's write with its events, or the events alone. */
     public Checked<Verification> verify(String userId, String code) {
+        Instant now = policy.now();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            AuditTrail.Stamp stamp = audit.stamp();
-            Instant now = stamp.occurredAt();
-            Factor factor = rows.find(stamp.tenant(), userId);
-            if (factor != null && code.length() != factor.secret.totp().digits()) {
-                return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(factor.secret.totp()));
+            UserAccounts.SignIn signIn = users.forSignIn(caller.tenant(), userId);
+            if (signIn == null || signIn.active().isEmpty()) {
+                return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
             }
+            List<Authenticator> candidates = signIn.active().stream().filter(a -> a.secret.digits == code.length()).toList();
+            if (candidates.isEmpty()) {
+                return Checked.failed(ProblemType.INVALID_REQUEST, Codes.wrongLength(signIn.active().get(0).secret.totp()));
+            }
+            UserAccount user = signIn.user();
             List<AuditEvent.Type> events = new ArrayList<>(2);
-            Checked<Verification> refused = refusal(factor, factor == null ? null : factor.totpAttempts, now, events);
+            Checked<Verification> refused = refusal(user, user.totpAttempts, now, events);
             if (refused != null) {
-                if (factor != null) {
-                    rows.record(factor, events, TOTP, stamp);
-                }
+                audit.record(userId, null, events.get(0), AuditTrail.TOTP, now);
                 return refused;
             }
-            Totp totp = factor.secret.totp();
-            long currentStep = totp.step(now);
-            byte[] secret = secrets.open(factor);
-            Totp.Check check;
-            try {
-                check = totp.check(secret, code, currentStep, factor.driftSteps, factor.lastStep);
-            } finally {
-                Arrays.fill(secret, (byte) 0);
-            }
-            switch (check.outcome()) {
-                case ACCEPTED -> {
-                    factor.lastStep = check.step();
-                    factor.driftSteps = policy.drift(check.step(), currentStep);
-                    factor.lastVerifiedAt = now;
-                    factor.totpAttempts.reset();
-                    events.add(AuditEvent.Type.VERIFIED);
-                    if (rows.update(factor, events, TOTP, stamp)) {
-                        // How far from server time this phone's code matched: clock drift, per offset.
-                        metrics.counter("totpd.verify.matched.offset", "offset", Long.toString(check.step() - currentStep))
-                                .increment();
-                        return Checked.ok(new Verification(userId, true, TOTP));
-                    }
-                }
-                case REPLAYED -> {
-                    events.add(AuditEvent.Type.REPLAYED);
-                    rows.record(factor, events, TOTP, stamp);
-                    return Checked.failed(ProblemType.CODE_ALREADY_USED,
-                            "a code of this time step or a later one was accepted already; wait for the next code");
-                }
-                default -> {
-                    fail(factor, factor.totpAttempts, now, events);
-                    if (rows.update(factor, events, TOTP, stamp)) {
-                        return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
-                    }
-                }
+            Checked<Verification> checked = apply(user, match(candidates, code, now, user.replayMark), now, events);
+            if (checked != null) {
+                return checked;
             }
         }
         return Checked.conflict("too many checks of this user's codes at once; try again");
     }
 
     /**
-     * A backup code, on its own failure budget; success also lifts a TOTP lock. The factor's row stays
+     * Checks the code against every candidate, each within its own window, and always all of them: the
+     * time taken says nothing about which authenticator matched. The first that accepts wins.
+     */
+    private Match match(List<Authenticator> candidates, String code, Instant now, Long replayMark) {
+        Match found = null;
+        boolean replayed = false;
+        for (Authenticator candidate : candidates) {
+            Totp totp = candidate.secret.totp();
+            long currentStep = totp.step(now);
+            byte[] secret = secrets.open(candidate);
+            Totp.Check check;
+            try {
+                check = totp.check(secret, code, currentStep, candidate.driftSteps, totp.lastUsedStep(replayMark));
+            } finally {
+                Arrays.fill(secret, (byte) 0);
+            }
+            if (check.accepted() && found == null) {
+                found = new Match(Totp.Check.Outcome.ACCEPTED, candidate, check.step(), currentStep);
+            }
+            replayed |= check.outcome() == Totp.Check.Outcome.REPLAYED;
+        }
+        return found != null ? found
+                : new Match(replayed ? Totp.Check.Outcome.REPLAYED : Totp.Check.Outcome.INVALID, null, 0, 0);
+    }
+
+    /** Records what the match means; null when the write lost a race and the check must be made again. */
+    private Checked<Verification> apply(UserAccount user, Match match, Instant now, List<AuditEvent.Type> events) {
+        switch (match.outcome()) {
+            case ACCEPTED -> {
+                Authenticator matched = match.authenticator();
+                user.markUsed(match.step(), matched.secret.periodSeconds);
+                user.lastVerifiedAt = now;
+                user.totpAttempts.reset();
+                matched.driftSteps = policy.drift(match.step(), match.currentStep());
+                matched.lastUsedAt = now;
+                events.add(AuditEvent.Type.VERIFIED);
+                if (!users.signIn(user, matched, audit.batch(user.userId, matched.id, AuditTrail.TOTP, events, now))) {
+                    return null;
+                }
+                // How far from server time this phone's code matched: clock drift, per offset.
+                metrics.counter("totpd.verify.matched.offset", "offset", Long.toString(match.step() - match.currentStep()))
+                        .increment();
+                return Checked.ok(new Verification(user.userId, true, AuditTrail.TOTP, matched.id, matched.name));
+            }
+            case REPLAYED -> {
+                audit.record(user.userId, null, AuditEvent.Type.REPLAYED, AuditTrail.TOTP, now);
+                return Checked.failed(ProblemType.CODE_ALREADY_USED,
+                        "a code of this time step or a later one was accepted already; wait for the next code");
+            }
+            default -> {
+                fail(user, user.totpAttempts, now, events);
+                if (!users.signIn(user, null, audit.batch(user.userId, null, AuditTrail.TOTP, events, now))) {
+                    return null;
+                }
+                return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
+            }
+        }
+    }
+
+    /**
+     * A backup code, on its own failure budget; success also lifts a TOTP lock. The user's row stays
      * locked while the code is hashed, so parallel guesses take turns and none is evaluated past the
      * lockout; the hash runs in a place of the {@link HashingBulkhead}, taken before any lock.
      */
@@ -141,44 +171,55 @@ public class VerificationService {
     }
 
     private Checked<Recovery> recoverLocked(String userId, String backupCode, Instant now) {
-        Factor factor = factors.lockByUser(caller.tenant(), userId);
-        List<AuditEvent.Type> events = new ArrayList<>(2);
-        Checked<Recovery> checked = checkBackupCode(factor, backupCode, now, events);
-        events.forEach(type -> audit.record(userId, type, BACKUP_CODE));
+        UserAccount user = users.lock(caller.tenant(), userId);
+        if (user == null) {
+            return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
+        }
+        List<AuditEvent.Type> events = new ArrayList<>(3);
+        Checked<Recovery> checked = checkBackupCode(user, backupCode, now, events);
+        if (!events.isEmpty()) {
+            users.update(user);
+        }
+        events.forEach(type -> audit.record(userId, null, type, AuditTrail.BACKUP_CODE, now));
         return checked;
     }
 
-    private Checked<Recovery> checkBackupCode(Factor factor, String backupCode, Instant now, List<AuditEvent.Type> events) {
-        Checked<Recovery> refused = refusal(factor, factor == null ? null : factor.recoveryAttempts, now, events);
+    private Checked<Recovery> checkBackupCode(UserAccount user, String backupCode, Instant now, List<AuditEvent.Type> events) {
+        Checked<Recovery> refused = refusal(user, user.recoveryAttempts, now, events);
         if (refused != null) {
             return refused;
         }
-        BackupCodeService.Redemption redemption = backupCodes.redeem(factor, backupCode, now);
+        BackupCodeService.Redemption redemption = backupCodes.redeem(user, backupCode, now);
         switch (redemption.outcome()) {
             case ACCEPTED -> {
-                factor.lastVerifiedAt = now;
-                factor.totpAttempts.reset();
-                factor.recoveryAttempts.reset();
+                user.lastVerifiedAt = now;
+                user.totpAttempts.reset();
+                user.recoveryAttempts.reset();
                 events.add(AuditEvent.Type.RECOVERED);
-                return Checked.ok(new Recovery(factor.userId, true, BACKUP_CODE, redemption.remaining()));
+                if (redemption.remaining() <= policy.backupCodesLow) {
+                    events.add(AuditEvent.Type.BACKUP_CODES_LOW);
+                }
+                return Checked.ok(new Recovery(user.userId, true, AuditTrail.BACKUP_CODE, redemption.remaining()));
             }
             case USED -> {
                 events.add(AuditEvent.Type.REPLAYED);
                 return Checked.failed(ProblemType.CODE_ALREADY_USED, "this backup code was used already");
             }
             default -> {
-                fail(factor, factor.recoveryAttempts, now, events);
+                fail(user, user.recoveryAttempts, now, events);
                 return Checked.failed(ProblemType.INVALID_CODE, "the backup code is not valid for this user");
             }
         }
     }
 
-    /** Why no code may be checked at all: no factor, a disabled one, or a lock. Null when one may. */
-    private static <T> Checked<T> refusal(Factor factor, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
-        if (factor == null) {
-            return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
+    /** Why no code may be checked at all: a suspended or disabled user, or a lock. Null when one may. */
+    private static <T> Checked<T> refusal(UserAccount user, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
+        if (user.suspended) {
+            events.add(AuditEvent.Type.REFUSED);
+            return Checked.failed(ProblemType.USER_SUSPENDED,
+                    "sign-ins with a second factor are suspended for this user; a helpdesk can resume them");
         }
-        if (factor.state == Factor.State.DISABLED) {
+        if (user.state == UserAccount.State.DISABLED) {
             events.add(AuditEvent.Type.REFUSED);
             return Checked.failed(ProblemType.FACTOR_DISABLED,
                     "too many wrong codes disabled this factor; the user must enroll again");
@@ -190,10 +231,10 @@ public class VerificationService {
         return null;
     }
 
-    private void fail(Factor factor, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
+    private void fail(UserAccount user, Attempts attempts, Instant now, List<AuditEvent.Type> events) {
         events.add(AuditEvent.Type.REJECTED);
         if (attempts.fail(policy.lockout, now)) {
-            factor.state = Factor.State.DISABLED;
+            user.state = UserAccount.State.DISABLED;
             events.add(AuditEvent.Type.DISABLED);
         } else if (attempts.lockedUntil != null) {
             events.add(AuditEvent.Type.LOCKED);

@@ -1,7 +1,5 @@
 package io.totpd.verification;
 
-import io.totpd.core.Factor;
-import io.totpd.core.FactorRows;
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.code;
@@ -14,7 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.totpd.audit.AuditEvent;
+import io.totpd.audit.AuditEvents;
 import io.totpd.audit.AuditTrail;
+import io.totpd.core.UserAccounts;
+import io.totpd.support.AuthenticatorCalls;
+import io.totpd.support.AuthenticatorCalls.Device;
 import io.totpd.support.StatementCounter;
 import io.totpd.support.StatementCounter.Counts;
 import io.totpd.support.TestClock;
@@ -41,7 +43,7 @@ class HotPathTest {
     StatementCounter counter;
 
     @Inject
-    FactorRows rows;
+    UserAccounts users;
 
     @Inject
     AgroalDataSource dataSource;
@@ -93,18 +95,19 @@ class HotPathTest {
     void aWriteBasedOnAStaleReadChangesNothingAndRecordsNothing() {
         String userId = newUserId();
         activeUser(userId, clock);
-        Factor first = rows.find("acme", userId);
-        Factor second = rows.find("acme", userId);
+        UserAccounts.SignIn first = users.forSignIn("acme", userId);
+        UserAccounts.SignIn second = users.forSignIn("acme", userId);
         AuditTrail.Stamp stamp = new AuditTrail.Stamp("acme", "portal", "stale-write-test", clock.instant());
 
-        first.totpAttempts.failures = 1;
-        assertTrue(rows.update(first, List.of(AuditEvent.Type.REJECTED), "totp", stamp));
-        second.lastStep = second.lastStep + 1;
-        assertFalse(rows.update(second, List.of(AuditEvent.Type.VERIFIED), "totp", stamp), "second write of one version");
+        first.user().totpAttempts.failures = 1;
+        assertTrue(users.signIn(first.user(), null, batch(stamp, userId, AuditEvent.Type.REJECTED)));
+        second.user().replayMark = second.user().replayMark + 30;
+        assertFalse(users.signIn(second.user(), second.active().get(0), batch(stamp, userId, AuditEvent.Type.VERIFIED)),
+                "second write of one version");
 
-        Factor now = rows.find("acme", userId);
-        assertEquals(first.lastStep, now.lastStep);
-        assertEquals(1, now.totpAttempts.failures);
+        UserAccounts.SignIn now = users.forSignIn("acme", userId);
+        assertEquals(first.user().replayMark, now.user().replayMark);
+        assertEquals(1, now.user().totpAttempts.failures);
         assertEquals(List.of("rejected", "activated", "enrolled"), eventTypes(userId));
     }
 
@@ -117,8 +120,8 @@ class HotPathTest {
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             sql.execute("CREATE OR REPLACE FUNCTION always_raced() RETURNS trigger LANGUAGE plpgsql AS "
                     + "$$ BEGIN IF OLD.user_id = '" + userId + "' THEN RETURN NULL; END IF; RETURN NEW; END $$");
-            sql.execute("DROP TRIGGER IF EXISTS always_raced ON factor");
-            sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON factor FOR EACH ROW EXECUTE FUNCTION always_raced()");
+            sql.execute("DROP TRIGGER IF EXISTS always_raced ON user_account");
+            sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON user_account FOR EACH ROW EXECUTE FUNCTION always_raced()");
         }
         try {
             Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(secret, clock, 0)))
@@ -126,12 +129,33 @@ class HotPathTest {
             assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
         } finally {
             try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER always_raced ON factor");
+                sql.execute("DROP TRIGGER always_raced ON user_account");
                 sql.execute("DROP FUNCTION always_raced()");
             }
         }
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(0)).body("lastVerifiedAt", equalTo(null));
         assertEquals(List.of("activated", "enrolled"), eventTypes(userId));
+    }
+
+    @Test
+    void withThreeAuthenticatorsACodeOfTheThirdStillCostsOneReadAndOneWrite() {
+        String userId = newUserId();
+        activeUser(userId, clock);
+        AuthenticatorCalls.added(userId, "Tablet", clock);
+        Device third = AuthenticatorCalls.added(userId, "Password manager", clock);
+        clock.advance(Duration.ofSeconds(30));
+
+        Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(third.secret(), clock, 0)))
+                .post("/verify").then().statusCode(200)
+                .body("authenticatorId", equalTo(third.id())).body("name", equalTo("Password manager")));
+        assertEquals(new Counts(2, 0), counts);
+        Counts wrong = counter.during(() -> api().body(Map.of("userId", userId, "code", code(third.secret(), clock, 5)))
+                .post("/verify").then().statusCode(422));
+        assertEquals(new Counts(2, 0), wrong, "a wrong code is checked against all three in the same read");
+    }
+
+    private static AuditEvents.Batch batch(AuditTrail.Stamp stamp, String userId, AuditEvent.Type type) {
+        return new AuditEvents.Batch(stamp, userId, null, "totp", List.of(type));
     }
 
     private static List<String> eventTypes(String userId) {

@@ -1,0 +1,192 @@
+package io.totpd.core;
+
+import io.totpd.db.Jdbc;
+import io.totpd.otp.HmacAlgorithm;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The door to table {@code authenticator}: every read and write of a user's devices, in plain JDBC on
+ * the current transaction's connection.
+ *
+ * <p>Concurrency rule: a user's authenticators are added, activated, renamed and removed only under
+ * that user's lock ({@link io.totpd.db.UserLock}), so those calls take turns per user and decide on
+ * what the previous one committed. Two writers run without it, and neither conflicts with them:
+ * {@code /verify} writes only the matched device's {@code drift_steps} and {@code last_used_at}, in
+ * its compare-and-set on the user's row ({@link UserAccounts#signIn}); key rotation rewrites only
+ * {@code secret_key_id} and {@code secret_ciphertext}, of rows it locks with {@code SKIP LOCKED}.
+ */
+@Singleton
+public class Authenticators {
+
+    /** The columns {@link #read} maps, prefixed {@code a.}, with the owner's tenant and user id ({@code u.}). */
+    static final String COLUMNS = """
+            a.id, a.user_account_id, u.tenant, u.user_id, a.name, a.state, a.replaces_others, a.account_name,
+            a.algorithm, a.digits, a.period_seconds, a.secret_key_id, a.secret_ciphertext, a.drift_steps,
+            a.created_at, a.expires_at, a.activated_at, a.last_used_at""";
+    static final int COLUMN_COUNT = 18;
+
+    /** The matched device's part of /verify's compare-and-set: a CTE body, run only if {@code changed} holds a row. */
+    static final String MARK_USED = """
+            UPDATE authenticator SET drift_steps = ?, last_used_at = ?
+              FROM changed WHERE authenticator.id = ? AND authenticator.user_account_id = changed.id""";
+
+    private static final String FROM = " FROM authenticator a JOIN user_account u ON u.id = a.user_account_id ";
+
+    private final DataSource dataSource;
+
+    Authenticators(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** The user's authenticators, pending and active, oldest first. */
+    public List<Authenticator> list(UUID userAccountId) {
+        return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? ORDER BY a.created_at, a.id", userAccountId);
+    }
+
+    /** One authenticator of a user; null when the user has none by that id. */
+    public Authenticator find(UUID userAccountId, UUID id) {
+        List<Authenticator> found = query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? AND a.id = ?",
+                userAccountId, id);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** Any authenticator by id, for a signed QR link, which names no user; null if there is none. */
+    public Authenticator findById(UUID id) {
+        List<Authenticator> found = query("SELECT " + COLUMNS + FROM + "WHERE a.id = ?", id);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    public void insert(Authenticator a) {
+        write("""
+                INSERT INTO authenticator (name, state, replaces_others, account_name, algorithm, digits, period_seconds,
+                    secret_key_id, secret_ciphertext, drift_steps, created_at, expires_at, activated_at, last_used_at,
+                    id, user_account_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", a);
+    }
+
+    /** Writes every column but the owner and id; the caller holds the user's lock. */
+    public void update(Authenticator a) {
+        write("""
+                UPDATE authenticator SET name = ?, state = ?, replaces_others = ?, account_name = ?, algorithm = ?,
+                    digits = ?, period_seconds = ?, secret_key_id = ?, secret_ciphertext = ?, drift_steps = ?,
+                    created_at = ?, expires_at = ?, activated_at = ?, last_used_at = ?
+                 WHERE id = ? AND user_account_id = ?""", a);
+    }
+
+    /** Removes one; false if the user had none by that id. The caller holds the user's lock. */
+    public boolean delete(UUID userAccountId, UUID id) {
+        return execute("DELETE FROM authenticator WHERE user_account_id = ? AND id = ?", userAccountId, id) > 0;
+    }
+
+    /** Removes all of the user's authenticators but {@code keep}; returns how many. The caller holds the user's lock. */
+    public int deleteOthers(UUID userAccountId, UUID keep) {
+        return execute("DELETE FROM authenticator WHERE user_account_id = ? AND id <> ?", userAccountId, keep);
+    }
+
+    /** Removes the user's pending authenticators that expired; they count against no limit. */
+    public int deleteExpired(UUID userAccountId, Instant now) {
+        return execute("DELETE FROM authenticator WHERE user_account_id = ? AND state = 'PENDING' AND expires_at <= ?",
+                userAccountId, now);
+    }
+
+    /**
+     * Key rotation: up to {@code limit} rows after {@code after} (by id) whose secret is not under
+     * {@code keyId}, locked until the transaction ends; rows another transaction holds are skipped.
+     */
+    public List<Authenticator> lockOnOtherKeys(String keyId, UUID after, int limit) {
+        return query("SELECT " + COLUMNS + FROM + "WHERE a.secret_key_id <> ? AND a.id > ? ORDER BY a.id LIMIT ? "
+                + "FOR UPDATE OF a SKIP LOCKED", keyId, after, limit);
+    }
+
+    /** Key rotation: writes a row's new ciphertext and key id only. */
+    public void reseal(Authenticator a) {
+        execute("UPDATE authenticator SET secret_key_id = ?, secret_ciphertext = ? WHERE id = ?",
+                a.secret.secretKeyId, a.secret.secretCiphertext, a.id);
+    }
+
+    /** How many secrets are under another key than {@code keyId}. */
+    public long countOnOtherKeys(String keyId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement count = connection.prepareStatement(
+                        "SELECT count(*) FROM authenticator WHERE secret_key_id <> ?")) {
+            count.setString(1, keyId);
+            try (ResultSet row = count.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("counting secrets", e);
+        }
+    }
+
+    /** Maps the {@link #COLUMNS} that start at {@code first}; null when the row has no authenticator (an outer join). */
+    static Authenticator read(ResultSet row, int first) throws SQLException {
+        UUID id = row.getObject(first, UUID.class);
+        if (id == null) {
+            return null;
+        }
+        Authenticator a = new Authenticator();
+        a.id = id;
+        a.userAccountId = row.getObject(first + 1, UUID.class);
+        a.tenant = row.getString(first + 2);
+        a.userId = row.getString(first + 3);
+        a.name = row.getString(first + 4);
+        a.state = Authenticator.State.valueOf(row.getString(first + 5));
+        a.replacesOthers = row.getBoolean(first + 6);
+        a.accountName = row.getString(first + 7);
+        a.secret = new TotpSecret();
+        a.secret.algorithm = HmacAlgorithm.valueOf(row.getString(first + 8));
+        a.secret.digits = row.getShort(first + 9);
+        a.secret.periodSeconds = row.getInt(first + 10);
+        a.secret.secretKeyId = row.getString(first + 11);
+        a.secret.secretCiphertext = row.getBytes(first + 12);
+        a.driftSteps = row.getShort(first + 13);
+        a.createdAt = Jdbc.instant(row, first + 14);
+        a.expiresAt = Jdbc.instant(row, first + 15);
+        a.activatedAt = Jdbc.instant(row, first + 16);
+        a.lastUsedAt = Jdbc.instant(row, first + 17);
+        return a;
+    }
+
+    private List<Authenticator> query(String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            Jdbc.bind(select, parameters);
+            List<Authenticator> found = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    found.add(read(row, 1));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading authenticators", e);
+        }
+    }
+
+    /** The statements of insert and update take the same parameters, in this order. */
+    private void write(String sql, Authenticator a) {
+        execute(sql, a.name, a.state.name(), a.replacesOthers, a.accountName, a.secret.algorithm.name(), a.secret.digits,
+                a.secret.periodSeconds, a.secret.secretKeyId, a.secret.secretCiphertext, a.driftSteps, a.createdAt,
+                a.expiresAt, a.activatedAt, a.lastUsedAt, a.id, a.userAccountId);
+    }
+
+    private int execute(String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            Jdbc.bind(statement, parameters);
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw Jdbc.failure("writing authenticators", e);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.totpd.core;
+
+import io.totpd.audit.AuditEvents;
+import io.totpd.db.Jdbc;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The door to table {@code user_account}: every read and write of a user's row, in plain JDBC.
+ *
+ * <p>Concurrency rule: every write bumps {@code version}. Lifecycle calls (enroll, activate, unlock,
+ * suspend, new backup codes, delete) write under the user's lock ({@link io.totpd.db.UserLock}) in a
+ * transaction, and {@code /recover} under the row's own lock ({@link #lock}); {@code /verify} takes no
+ * lock at all: it reads with {@link #forSignIn} and writes with {@link #signIn}, a compare-and-set that
+ * changes nothing if the version moved on since the read. So no check of a code is ever decided on a
+ * row another write has changed in between, on any replica.
+ */
+@Singleton
+public class UserAccounts {
+
+    private static final String COLUMNS = """
+            u.id, u.version, u.tenant, u.user_id, u.state, u.suspended, u.created_at, u.last_verified_at, u.replay_mark,
+            u.failed_attempts, u.locked_until, u.recovery_failed_attempts, u.recovery_locked_until""";
+    private static final int COLUMN_COUNT = 13;
+
+    /** The user and its active authenticators, in one round trip; one row per authenticator (or one with nulls). */
+    private static final String SIGN_IN_READ = "SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + """
+             FROM user_account u LEFT JOIN authenticator a ON a.user_account_id = u.id AND a.state = 'ACTIVE'
+            WHERE u.tenant = ? AND u.user_id = ? ORDER BY a.activated_at, a.id""";
+
+    /**
+     * What a check of a code changed, in one statement: the user's row if its version is still the one
+     * read, the matched authenticator (if any) only if the user's row changed, and the events only then.
+     */
+    private static final String SIGN_IN_WRITE = """
+            WITH changed AS (
+                UPDATE user_account SET version = version + 1, state = ?, replay_mark = ?, last_verified_at = ?,
+                                        failed_attempts = ?, locked_until = ?
+                 WHERE id = ? AND version = ?
+             RETURNING id, tenant, user_id),
+            used AS (%s)
+            %s""".formatted(Authenticators.MARK_USED, AuditEvents.insertFrom("changed"));
+
+    /** A user and the authenticators a code is checked against: exactly what /verify needs. */
+    public record SignIn(UserAccount user, List<Authenticator> active) {
+    }
+
+    private final DataSource dataSource;
+
+    UserAccounts(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** The user and its active authenticators as committed now, without a lock; null if there is no such user. */
+    public SignIn forSignIn(String tenant, String userId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement read = connection.prepareStatement(SIGN_IN_READ)) {
+            read.setString(1, tenant);
+            read.setString(2, userId);
+            try (ResultSet row = read.executeQuery()) {
+                if (!row.next()) {
+                    return null;
+                }
+                UserAccount user = read(row);
+                List<Authenticator> active = new ArrayList<>(2);
+                do {
+                    Authenticator authenticator = Authenticators.read(row, COLUMN_COUNT + 1);
+                    if (authenticator != null) {
+                        active.add(authenticator);
+                    }
+                } while (row.next());
+                return new SignIn(user, active);
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading a user", e);
+        }
+    }
+
+    /**
+     * Writes what a check of a code changed in {@code user} (state, replay mark, last sign-in, TOTP
+     * budget), and in {@code matched}'s drift and last use when a code was accepted, together with the
+     * events; all of it only if the user's row is still at the version that was read. False when
+     * another write got there first: nothing was written, and the check must be made again.
+     */
+    public boolean signIn(UserAccount user, Authenticator matched, AuditEvents.Batch events) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement write = connection.prepareStatement(SIGN_IN_WRITE)) {
+            Jdbc.bind(write, user.state.name(), user.replayMark, user.lastVerifiedAt, user.totpAttempts.failures,
+                    user.totpAttempts.lockedUntil, user.id, user.version,
+                    matched == null ? 0 : matched.driftSteps, matched == null ? null : matched.lastUsedAt,
+                    matched == null ? null : matched.id);
+            AuditEvents.bind(write, 11, events);
+            return write.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw Jdbc.failure("writing a sign-in", e);
+        }
+    }
+
+    /** The user as committed, without a lock; null if there is none. */
+    public UserAccount find(String tenant, String userId) {
+        return select("SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ?", tenant, userId);
+    }
+
+    /** The user, its row locked until the transaction ends; null if there is none. */
+    public UserAccount lock(String tenant, String userId) {
+        return select("SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ? FOR UPDATE",
+                tenant, userId);
+    }
+
+    /** Adds the user; the caller holds the user's lock and found no row. */
+    public void insert(UserAccount user) {
+        execute("""
+                INSERT INTO user_account (state, suspended, created_at, last_verified_at, replay_mark, failed_attempts,
+                    locked_until, recovery_failed_attempts, recovery_locked_until, id, tenant, user_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", user);
+    }
+
+    /** Writes every column but the identity and bumps the version; the caller holds a lock on the user. */
+    public void update(UserAccount user) {
+        execute("""
+                UPDATE user_account SET version = version + 1, state = ?, suspended = ?, created_at = ?,
+                    last_verified_at = ?, replay_mark = ?, failed_attempts = ?, locked_until = ?,
+                    recovery_failed_attempts = ?, recovery_locked_until = ?
+                 WHERE id = ? AND tenant = ? AND user_id = ?""", user);
+    }
+
+    /** Removes the user with its authenticators and backup codes (the audit trail stays); false if there was none. */
+    public boolean delete(String tenant, String userId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM user_account WHERE tenant = ? AND user_id = ?")) {
+            Jdbc.bind(delete, tenant, userId);
+            return delete.executeUpdate() > 0;
+        } catch (SQLException e) {
+            throw Jdbc.failure("deleting a user", e);
+        }
+    }
+
+    private UserAccount select(String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            Jdbc.bind(select, parameters);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? read(row) : null;
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading a user", e);
+        }
+    }
+
+    private void execute(String sql, UserAccount user) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement write = connection.prepareStatement(sql)) {
+            Jdbc.bind(write, user.state.name(), user.suspended, user.createdAt, user.lastVerifiedAt, user.replayMark,
+                    user.totpAttempts.failures, user.totpAttempts.lockedUntil, user.recoveryAttempts.failures,
+                    user.recoveryAttempts.lockedUntil, user.id, user.tenant, user.userId);
+            write.executeUpdate();
+        } catch (SQLException e) {
+            throw Jdbc.failure("writing a user", e);
+        }
+    }
+
+    private static UserAccount read(ResultSet row) throws SQLException {
+        UserAccount user = new UserAccount();
+        user.id = row.getObject(1, UUID.class);
+        user.version = row.getLong(2);
+        user.tenant = row.getString(3);
+        user.userId = row.getString(4);
+        user.state = UserAccount.State.valueOf(row.getString(5));
+        user.suspended = row.getBoolean(6);
+        user.createdAt = Jdbc.instant(row, 7);
+        user.lastVerifiedAt = Jdbc.instant(row, 8);
+        long mark = row.getLong(9);
+        user.replayMark = row.wasNull() ? null : mark;
+        user.totpAttempts.failures = row.getInt(10);
+        user.totpAttempts.lockedUntil = Jdbc.instant(row, 11);
+        user.recoveryAttempts.failures = row.getInt(12);
+        user.recoveryAttempts.lockedUntil = Jdbc.instant(row, 13);
+        return user;
+    }
+}
