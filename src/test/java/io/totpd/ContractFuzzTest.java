@@ -309,8 +309,8 @@ class ContractFuzzTest {
     private String snapshot() throws SQLException {
         try (Connection connection = database.getConnection(); Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
-                     SELECT (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM factor t),
-                            (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM enrollment t),
+                     SELECT (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM user_account t),
+                            (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM authenticator t),
                             (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM backup_code t),
                             (SELECT count(*) || '/' || coalesce(max(id), 0) FROM audit_event)""")) {
             row.next();

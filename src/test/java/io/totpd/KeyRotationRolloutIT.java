@@ -138,7 +138,8 @@ class KeyRotationRolloutIT {
         Map<String, Long> rows = new HashMap<>();
         try (Connection connection = connect();
                 ResultSet count = connection.createStatement().executeQuery(
-                        "SELECT secret_key_id, count(*) FROM factor WHERE user_id LIKE 'rollout-%' GROUP BY secret_key_id")) {
+                        "SELECT a.secret_key_id, count(*) FROM authenticator a JOIN user_account u ON u.id = a.user_account_id "
+                                + "WHERE u.user_id LIKE 'rollout-%' GROUP BY a.secret_key_id")) {
             while (count.next()) {
                 rows.put(count.getString(1), count.getLong(2));
             }

@@ -295,7 +295,9 @@ class LifecycleRaceIT {
     private static String tableState(Connection connection, String userId) throws SQLException {
         String factor = "none";
         boolean pending;
-        try (PreparedStatement read = connection.prepareStatement("SELECT state FROM factor WHERE tenant = 'it' AND user_id = ?")) {
+        try (PreparedStatement read = connection.prepareStatement("""
+                SELECT u.state FROM user_account u WHERE u.tenant = 'it' AND u.user_id = ?
+                   AND EXISTS (SELECT 1 FROM authenticator a WHERE a.user_account_id = u.id AND a.state = 'ACTIVE')""")) {
             read.setString(1, userId);
             try (ResultSet row = read.executeQuery()) {
                 if (row.next()) {
@@ -303,7 +305,9 @@ class LifecycleRaceIT {
                 }
             }
         }
-        try (PreparedStatement read = connection.prepareStatement("SELECT 1 FROM enrollment WHERE tenant = 'it' AND user_id = ?")) {
+        try (PreparedStatement read = connection.prepareStatement("""
+                SELECT 1 FROM authenticator a JOIN user_account u ON u.id = a.user_account_id
+                 WHERE u.tenant = 'it' AND u.user_id = ? AND a.state = 'PENDING'""")) {
             read.setString(1, userId);
             try (ResultSet row = read.executeQuery()) {
                 pending = row.next();

@@ -118,7 +118,7 @@ class OverloadIT {
             try (Connection connection = connect()) {
                 connection.setAutoCommit(false);
                 try (PreparedStatement lock = connection.prepareStatement(
-                        "SELECT 1 FROM factor WHERE tenant = 'it' AND user_id = ? FOR UPDATE")) {
+                        "SELECT 1 FROM user_account WHERE tenant = 'it' AND user_id = ? FOR UPDATE")) {
                     lock.setString(1, user.userId());
                     lock.execute();
                 }

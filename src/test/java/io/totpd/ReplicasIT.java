@@ -226,7 +226,7 @@ class ReplicasIT {
     }
 
     private static long onOldKey(Connection connection) throws SQLException {
-        try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM factor WHERE secret_key_id = 'k1'")) {
+        try (ResultSet count = connection.createStatement().executeQuery("SELECT count(*) FROM authenticator WHERE secret_key_id = 'k1'")) {
             count.next();
             return count.getLong(1);
         }

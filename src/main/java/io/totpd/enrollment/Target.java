@@ -39,11 +39,14 @@ record Target(boolean byId, UserAccount user, Authenticator authenticator, boole
         return unusable != null ? Checked.failed(unusable) : service.firstCode(authenticator, code, now);
     }
 
-    /** The pending authenticator, for its QR code. */
+    /** The pending authenticator, for its QR code: there is none once it is active. */
     Authenticator pending(Instant now) {
-        ProblemException unusable = unusable(now);
-        if (unusable != null) {
-            throw unusable;
+        if (authenticator == null || authenticator.state == Authenticator.State.ACTIVE) {
+            throw byId ? ProblemType.AUTHENTICATOR_NOT_FOUND.exception("this user has no pending authenticator by this id")
+                    : ProblemType.ENROLLMENT_NOT_FOUND.exception("this user has no pending enrollment");
+        }
+        if (authenticator.expiredAt(now)) {
+            throw ProblemType.ENROLLMENT_EXPIRED.exception("the enrollment expired; enroll again");
         }
         return authenticator;
     }

@@ -67,7 +67,8 @@ class CallerTest {
                 boolean open = security != null && security.isArray() && security.isEmpty();
                 String scope = open ? "none" : method.getValue().path("x-required-scope").asText("missing");
                 operations.add(new Operation(method.getKey(),
-                        path.getKey().replace("{userId}", "someone").replace("{token}", "x"), scope));
+                        path.getKey().replace("{userId}", "someone").replace("{token}", "x")
+                                .replace("{authenticatorId}", "3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60"), scope));
             }
         }
         return operations;

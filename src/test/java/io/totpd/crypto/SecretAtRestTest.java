@@ -70,8 +70,9 @@ class SecretAtRestTest {
         activeUser(attacker, clock);
         try (Connection connection = database.getConnection();
                 PreparedStatement copy = connection.prepareStatement("""
-                        UPDATE factor SET secret_ciphertext = v.secret_ciphertext, secret_key_id = v.secret_key_id
-                        FROM factor v WHERE v.user_id = ? AND factor.user_id = ?""")) {
+                        UPDATE authenticator SET secret_ciphertext = v.secret_ciphertext, secret_key_id = v.secret_key_id
+                          FROM authenticator v JOIN user_account vu ON vu.id = v.user_account_id, user_account au
+                         WHERE vu.user_id = ? AND au.user_id = ? AND authenticator.user_account_id = au.id""")) {
             copy.setString(1, victim);
             copy.setString(2, attacker);
             assertEquals(1, copy.executeUpdate());
@@ -109,8 +110,9 @@ class SecretAtRestTest {
     /** Every column of every row the user has, in every table, as raw bytes and as text. */
     private List<byte[]> rowsOf(String userId) throws SQLException {
         List<byte[]> columns = new ArrayList<>();
-        for (String query : List.of("SELECT * FROM enrollment WHERE user_id = ?", "SELECT * FROM factor WHERE user_id = ?",
-                "SELECT b.* FROM backup_code b JOIN factor f ON f.id = b.factor_id WHERE f.user_id = ?")) {
+        for (String query : List.of("SELECT * FROM user_account WHERE user_id = ?",
+                "SELECT a.* FROM authenticator a JOIN user_account u ON u.id = a.user_account_id WHERE u.user_id = ?",
+                "SELECT b.* FROM backup_code b JOIN user_account u ON u.id = b.user_account_id WHERE u.user_id = ?")) {
             try (Connection connection = database.getConnection();
                     PreparedStatement select = connection.prepareStatement(query)) {
                 select.setString(1, userId);

@@ -45,7 +45,7 @@ class BusyDatabaseTest {
         Map<String, String> body = Map.of("userId", userId, "code", code(secret, clock, 0));
 
         List<String> before = eventTypes(userId);
-        whileHolding(factorRow(userId), () -> busy(api().body(body).post("/verify").then()));
+        whileHolding(userRow(userId), () -> busy(api().body(body).post("/verify").then()));
         assertEquals(before, eventTypes(userId), "nothing was recorded");
         api().body(body).post("/verify").then().statusCode(200);
     }
@@ -56,7 +56,7 @@ class BusyDatabaseTest {
         String secret = activated(userId, clock).secret();
         clock.advance(Duration.ofSeconds(30));
 
-        whileHolding(factorRow(userId),
+        whileHolding(userRow(userId),
                 () -> busy(api().body(Map.of("userId", userId, "code", code(secret, clock, 7))).post("/verify").then()));
         api().get("/users/" + userId).then().statusCode(200).body("failedAttempts", equalTo(0));
     }
@@ -67,7 +67,7 @@ class BusyDatabaseTest {
         Activated user = activated(userId, clock);
         Map<String, String> body = Map.of("userId", userId, "backupCode", user.backupCodes().get(0));
 
-        whileHolding(factorRow(userId), () -> busy(api().body(body).post("/recover").then()));
+        whileHolding(userRow(userId), () -> busy(api().body(body).post("/recover").then()));
         api().get("/users/" + userId).then().body("backupCodesRemaining", equalTo(10));
         api().body(body).post("/recover").then().statusCode(200).body("backupCodesRemaining", equalTo(9));
     }
@@ -110,8 +110,8 @@ class BusyDatabaseTest {
                 .body("type", equalTo("urn:totpd:problem:conflict"));
     }
 
-    private static String factorRow(String userId) {
-        return "SELECT 1 FROM factor WHERE tenant = 'acme' AND user_id = '" + userId + "' FOR UPDATE";
+    private static String userRow(String userId) {
+        return "SELECT 1 FROM user_account WHERE tenant = 'acme' AND user_id = '" + userId + "' FOR UPDATE";
     }
 
     /** What every operation that changes several of the user's rows takes first (io.totpd.db.UserLock). */

@@ -61,7 +61,7 @@ class LostRaceTest {
             // A sequence, because it counts outside the transactions it fails: a rollback does not reset it.
             sql.execute("CREATE SEQUENCE " + name);
             sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    + "IF NEW.factor_id = (SELECT id FROM factor WHERE tenant = 'acme' AND user_id = '" + userId + "') "
+                    + "IF NEW.user_account_id = (SELECT id FROM user_account WHERE tenant = 'acme' AND user_id = '" + userId + "') "
                     + "AND nextval('" + name + "') <= " + times + " THEN "
                     + "RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END IF; RETURN NEW; END $$");
             sql.execute("CREATE TRIGGER " + name + " BEFORE INSERT ON backup_code FOR EACH ROW EXECUTE FUNCTION " + name + "()");

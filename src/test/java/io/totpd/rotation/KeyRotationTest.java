@@ -64,18 +64,16 @@ class KeyRotationTest {
     @Inject
     AgroalDataSource database;
 
-    /** The rows this test inserted, and their tables. */
+    /** The authenticators this test inserted, and their kind: "factor" for an active one, "enrollment" for a pending one. */
     private final Map<UUID, String> tables = new LinkedHashMap<>();
 
     @AfterEach
     void deleteTheRows() throws SQLException {
         try (Connection connection = database.getConnection();
-                PreparedStatement factors = connection.prepareStatement("DELETE FROM factor WHERE id = ANY (?)");
-                PreparedStatement enrollments = connection.prepareStatement("DELETE FROM enrollment WHERE id = ANY (?)")) {
-            for (PreparedStatement delete : List.of(factors, enrollments)) {
-                delete.setArray(1, connection.createArrayOf("uuid", tables.keySet().toArray()));
-                delete.executeUpdate();
-            }
+                PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM user_account WHERE id IN (SELECT user_account_id FROM authenticator WHERE id = ANY (?))")) {
+            delete.setArray(1, connection.createArrayOf("uuid", tables.keySet().toArray()));
+            delete.executeUpdate();
         }
     }
 
@@ -138,9 +136,8 @@ class KeyRotationTest {
         // Every row left on an old key is one the run could not decrypt: no other replica holds a lock here.
         assertEquals(onOldKeys, gauge(metrics, "totpd_secrets_undecryptable"), metrics);
         for (UUID id : List.of(corrupt, unknownKey, corruptEnrollment)) {
-            String table = id.equals(corruptEnrollment) ? "enrollment" : "factor";
-            assertTrue(logs.stream().anyMatch(line -> line.contains(table) && line.contains(id.toString())),
-                    "a log line names " + table + " " + id + ":\n" + String.join("\n", logs));
+            assertTrue(logs.stream().anyMatch(line -> line.contains("authenticator") && line.contains(id.toString())),
+                    "a log line names authenticator " + id + ":\n" + String.join("\n", logs));
         }
         List<String> forbidden = new ArrayList<>();
         for (byte[] secret : secrets) {
@@ -175,18 +172,23 @@ class KeyRotationTest {
         if (corrupt) {
             ciphertext[ciphertext.length - 1] ^= 1;
         }
-        String sql = table.equals("factor") ? """
-                INSERT INTO factor (id, tenant, user_id, state, algorithm, digits, period_seconds, secret_key_id,
-                    secret_ciphertext, created_at, activated_at, last_step)
-                VALUES (?, 'acme', ?, 'ACTIVE', 'SHA1', 6, 30, ?, ?, now(), now(), 0)""" : """
-                INSERT INTO enrollment (id, tenant, user_id, account_name, algorithm, digits, period_seconds, secret_key_id,
-                    secret_ciphertext, created_at, expires_at)
-                VALUES (?, 'acme', ?, 'rotation', 'SHA1', 6, 30, ?, ?, now(), now() + interval '15 minutes')""";
+        String sql = """
+                WITH u AS (INSERT INTO user_account (id, tenant, user_id, state, created_at)
+                           VALUES (gen_random_uuid(), 'acme', ?, 'ACTIVE', now()) RETURNING id)
+                INSERT INTO authenticator (id, user_account_id, name, state, replaces_others, account_name, algorithm,
+                    digits, period_seconds, secret_key_id, secret_ciphertext, created_at, expires_at, activated_at)
+                SELECT ?, u.id, 'Authenticator', ?, ?, 'rotation', 'SHA1', 6, 30, ?, ?, now(),
+                       CASE WHEN ? THEN now() + interval '15 minutes' END, CASE WHEN ? THEN NULL ELSE now() END FROM u""";
+        boolean pending = table.equals("enrollment");
         try (Connection connection = database.getConnection(); PreparedStatement insert = connection.prepareStatement(sql)) {
-            insert.setObject(1, id);
-            insert.setString(2, userId);
-            insert.setString(3, sealed.keyId());
-            insert.setBytes(4, ciphertext);
+            insert.setString(1, userId);
+            insert.setObject(2, id);
+            insert.setString(3, pending ? "PENDING" : "ACTIVE");
+            insert.setBoolean(4, pending);
+            insert.setString(5, sealed.keyId());
+            insert.setBytes(6, ciphertext);
+            insert.setBoolean(7, pending);
+            insert.setBoolean(8, pending);
             insert.executeUpdate();
         }
         tables.put(id, table);
@@ -204,7 +206,7 @@ class KeyRotationTest {
     private Stored stored(String table, UUID id) throws SQLException {
         try (Connection connection = database.getConnection();
                 PreparedStatement select = connection.prepareStatement(
-                        "SELECT secret_key_id, secret_ciphertext FROM " + table + " WHERE id = ?")) {
+                        "SELECT secret_key_id, secret_ciphertext FROM authenticator WHERE id = ?")) {
             select.setObject(1, id);
             try (ResultSet row = select.executeQuery()) {
                 assertTrue(row.next(), table + " " + id + " is still there");
@@ -216,8 +218,7 @@ class KeyRotationTest {
     private long onOldKeys() throws SQLException {
         try (Connection connection = database.getConnection();
                 ResultSet count = connection.createStatement().executeQuery(
-                        "SELECT (SELECT count(*) FROM factor WHERE secret_key_id <> 'development-only')"
-                                + " + (SELECT count(*) FROM enrollment WHERE secret_key_id <> 'development-only')")) {
+                        "SELECT count(*) FROM authenticator WHERE secret_key_id <> 'development-only'")) {
             count.next();
             return count.getLong(1);
         }
