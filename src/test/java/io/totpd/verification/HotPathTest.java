@@ -5,7 +5,9 @@ import io.totpd.core.FactorRows;
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.code;
+import static io.totpd.support.Users.eventTypes;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.verify;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +26,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +54,7 @@ class HotPathTest {
         clock.advance(Duration.ofSeconds(30));
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(200));
+                verify(userId, code(secret, clock, 0)).then().statusCode(200));
         assertEquals(new Counts(2, 0), counts);
         assertEquals(List.of("verified", "activated", "enrolled"), eventTypes(userId));
     }
@@ -66,7 +67,7 @@ class HotPathTest {
         String wrong = code(secret, clock, 5);
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", wrong)).post("/verify").then().statusCode(422));
+                verify(userId, wrong).then().statusCode(422));
         assertEquals(new Counts(2, 0), counts);
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(1));
     }
@@ -77,7 +78,7 @@ class HotPathTest {
         String secret = activeUser(userId, clock);
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(422));
+                verify(userId, code(secret, clock, 0)).then().statusCode(422));
         assertEquals(new Counts(2, 0), counts);
         assertEquals(List.of("replayed", "activated", "enrolled"), eventTypes(userId));
     }
@@ -85,7 +86,7 @@ class HotPathTest {
     @Test
     void anUnknownUserCostsOneRead() {
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", newUserId(), "code", "123456")).post("/verify").then().statusCode(404));
+                verify(newUserId(), "123456").then().statusCode(404));
         assertEquals(new Counts(1, 0), counts);
     }
 
@@ -121,8 +122,8 @@ class HotPathTest {
             sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON factor FOR EACH ROW EXECUTE FUNCTION always_raced()");
         }
         try {
-            Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(secret, clock, 0)))
-                    .post("/verify").then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
+            Counts counts = counter.during(() -> verify(userId, code(secret, clock, 0))
+                    .then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
             assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
         } finally {
             try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
@@ -132,9 +133,5 @@ class HotPathTest {
         }
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(0)).body("lastVerifiedAt", equalTo(null));
         assertEquals(List.of("activated", "enrolled"), eventTypes(userId));
-    }
-
-    private static List<String> eventTypes(String userId) {
-        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
     }
 }
