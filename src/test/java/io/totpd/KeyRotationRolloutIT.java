@@ -1,5 +1,6 @@
 package io.totpd;
 
+import static io.totpd.support.PackagedApp.connect;
 import static io.totpd.support.PackagedApp.launch;
 import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +12,6 @@ import io.totpd.support.SeededFactors;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -129,14 +129,14 @@ class KeyRotationRolloutIT {
         for (int i = 0; i < count; i++) {
             userIds.add("rollout-" + UUID.randomUUID());
         }
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(postgres)) {
             SeededFactors.insert(connection, key, "it", userIds, 0);
         }
     }
 
     private static Map<String, Long> rowsByKey() {
         Map<String, Long> rows = new HashMap<>();
-        try (Connection connection = connect();
+        try (Connection connection = connect(postgres);
                 ResultSet count = connection.createStatement().executeQuery(
                         "SELECT a.secret_key_id, count(*) FROM authenticator a JOIN user_account u ON u.id = a.user_account_id "
                                 + "WHERE u.user_id LIKE 'rollout-%' GROUP BY a.secret_key_id")) {
@@ -150,7 +150,7 @@ class KeyRotationRolloutIT {
     }
 
     private static long membersWithPrimary(String keyId) throws SQLException {
-        try (Connection connection = connect();
+        try (Connection connection = connect(postgres);
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT count(*) FROM key_ring_member WHERE primary_key_id = ?")) {
             select.setString(1, keyId);
@@ -188,9 +188,5 @@ class KeyRotationRolloutIT {
             assertTrue(Instant.now().isBefore(deadline), what + " within " + limit.toSeconds() + " s; rows by key: " + rowsByKey());
             Thread.sleep(100);
         }
-    }
-
-    private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
     }
 }

@@ -1,6 +1,7 @@
 package io.totpd;
 
 import static io.totpd.support.PackagedApp.TOTP;
+import static io.totpd.support.PackagedApp.connect;
 import static io.totpd.support.PackagedApp.launch;
 import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -93,14 +93,7 @@ class LifecycleRaceIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (PackagedApp app : new PackagedApp[] {a, b}) {
-            if (app != null) {
-                app.stop();
-            }
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
+        PackagedApp.stopAll(postgres, a, b);
     }
 
     @Test
@@ -213,7 +206,7 @@ class LifecycleRaceIT {
 
         History history = new History();
         Map<Operation, Integer> changes = new EnumMap<>(Operation.class);
-        try (Connection connection = connect(); PreparedStatement events = connection.prepareStatement(
+        try (Connection connection = connect(postgres); PreparedStatement events = connection.prepareStatement(
                 "SELECT id, type FROM audit_event WHERE tenant = 'it' AND user_id = ? ORDER BY id")) {
             events.setString(1, userId);
             try (ResultSet rows = events.executeQuery()) {
@@ -317,7 +310,7 @@ class LifecycleRaceIT {
     }
 
     private static long lastEventId(String userId) throws SQLException {
-        try (Connection connection = connect(); PreparedStatement read = connection.prepareStatement(
+        try (Connection connection = connect(postgres); PreparedStatement read = connection.prepareStatement(
                 "SELECT coalesce(max(id), 0) FROM audit_event WHERE tenant = 'it' AND user_id = ?")) {
             read.setString(1, userId);
             try (ResultSet row = read.executeQuery()) {
@@ -345,9 +338,5 @@ class LifecycleRaceIT {
     private static HttpResponse<String> send(PackagedApp replica, HttpRequest.Builder request) throws Exception {
         return HTTP.send(request.header("Authorization", "Bearer " + PackagedApp.API_KEY).timeout(Duration.ofSeconds(60)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
     }
 }

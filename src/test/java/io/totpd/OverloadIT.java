@@ -1,6 +1,7 @@
 package io.totpd;
 
 import static io.totpd.support.PackagedApp.TOTP;
+import static io.totpd.support.PackagedApp.connect;
 import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,6 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -115,7 +115,7 @@ class OverloadIT {
             Map<Integer, Integer> statuses = new TreeMap<>();
             // Another transaction holds the user's factor: the first checks wait on it with both of the
             // pool's connections, and the rest find no connection free.
-            try (Connection connection = connect()) {
+            try (Connection connection = connect(postgres)) {
                 connection.setAutoCommit(false);
                 try (PreparedStatement lock = connection.prepareStatement(
                         "SELECT 1 FROM user_account WHERE tenant = 'it' AND user_id = ? FOR UPDATE")) {
@@ -202,13 +202,9 @@ class OverloadIT {
         for (int i = 0; i < count; i++) {
             userIds.add("recovering-" + i + "-" + System.nanoTime());
         }
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(postgres)) {
             SeededFactors.insert(connection, KEY, "it", userIds, 0);
         }
         return userIds;
-    }
-
-    private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
     }
 }

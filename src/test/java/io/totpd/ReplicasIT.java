@@ -1,6 +1,7 @@
 package io.totpd;
 
 import static io.totpd.support.PackagedApp.TOTP;
+import static io.totpd.support.PackagedApp.connect;
 import static io.totpd.support.PackagedApp.launch;
 import static io.totpd.support.PackagedApp.randomKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,7 +14,6 @@ import io.totpd.support.PackagedApp.ActiveUser;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -61,14 +61,7 @@ class ReplicasIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (PackagedApp app : new PackagedApp[] {a, b}) {
-            if (app != null) {
-                app.stop();
-            }
-        }
-        if (postgres != null) {
-            postgres.close();
-        }
+        PackagedApp.stopAll(postgres, a, b);
     }
 
     private static Map<String, String> environment(String keys) {
@@ -128,7 +121,7 @@ class ReplicasIT {
 
         // Logins go on throughout, each to either replica, falling back to the other while one restarts.
         CompletableFuture<Void> logins = CompletableFuture.runAsync(() -> {
-            try (Connection connection = connect()) {
+            try (Connection connection = connect(postgres)) {
                 for (int i = 0; i < users.size() && !rotated.get(); i++) {
                     String userId = users.get(i);
                     String body = "{\"userId\":\"" + userId + "\",\"code\":\""
@@ -155,7 +148,7 @@ class ReplicasIT {
             a = replace(a, keys);
             b = replace(b, keys);
         }
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(postgres)) {
             Instant deadline = Instant.now().plusSeconds(120);
             while (onOldKey(connection) > 0 && Instant.now().isBefore(deadline)) {
                 Thread.sleep(200);
@@ -220,7 +213,7 @@ class ReplicasIT {
         for (int i = 0; i < ROTATED_USERS; i++) {
             userIds.add("rotated-" + i);
         }
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(postgres)) {
             rotatedUsers.putAll(SeededFactors.insert(connection, OLD_KEY, "it", userIds, TOTP.step(Instant.now()) - 10));
         }
     }
@@ -230,10 +223,6 @@ class ReplicasIT {
             count.next();
             return count.getLong(1);
         }
-    }
-
-    private static Connection connect() throws SQLException {
-        return DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
     }
 
     private static String wrongCode(ActiveUser user) {

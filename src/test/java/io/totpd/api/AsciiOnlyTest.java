@@ -1,8 +1,8 @@
 package io.totpd.api;
 
 import static io.totpd.support.Contract.raw;
+import static io.totpd.support.Problems.assertProblem;
 import static io.totpd.support.Users.newUserId;
-import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
@@ -64,7 +64,6 @@ class AsciiOnlyTest {
     }
 
     private static void invalid(ValidatableResponse response) {
-        response.statusCode(400).contentType("application/problem+json")
-                .body("type", equalTo("urn:totpd:problem:invalid-request"));
+        assertProblem(response, 400, "invalid-request");
     }
 }

@@ -1,14 +1,13 @@
 package io.totpd.api;
 
 import static io.totpd.support.Contract.raw;
+import static io.totpd.support.Problems.assertProblem;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.newUserId;
-import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.both;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.lessThan;
-import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -74,7 +73,7 @@ class BadInputTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("malformedBodies")
     void malformedBodiesAre400(String path, String body) {
-        problem(raw().contentType("application/json").body(body).post(path).then(), 400, "invalid-request");
+        assertProblem(raw().contentType("application/json").body(body).post(path).then(), 400, "invalid-request");
     }
 
     @Test
@@ -92,7 +91,7 @@ class BadInputTest {
         String userId = newUserId();
         activeUser(userId, clock);
         for (String code : new String[] {"12a456", "1234567", "", "12345 6 7"}) {
-            problem(raw().contentType("application/json").body("{\"userId\": \"" + userId + "\", \"code\": \"" + code + "\"}")
+            assertProblem(raw().contentType("application/json").body("{\"userId\": \"" + userId + "\", \"code\": \"" + code + "\"}")
                     .post("/verify").then(), 400, "invalid-request");
         }
     }
@@ -100,13 +99,13 @@ class BadInputTest {
     @Test
     void aTwoMegabyteBodyIsRefusedUnread() {
         String huge = "{\"userId\": \"" + "a".repeat(2 * 1024 * 1024) + "\", \"code\": \"123456\"}";
-        problem(raw().contentType("application/json").body(huge).post("/verify").then(), 413, "payload-too-large");
+        assertProblem(raw().contentType("application/json").body(huge).post("/verify").then(), 413, "payload-too-large");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"text/plain", "application/xml", "application/x-www-form-urlencoded"})
     void nonJsonContentTypesAre415(String contentType) {
-        problem(raw().contentType(contentType).body("userId=a&code=123456").post("/verify").then(), 415, "unsupported-media-type");
+        assertProblem(raw().contentType(contentType).body("userId=a&code=123456").post("/verify").then(), 415, "unsupported-media-type");
     }
 
     @ParameterizedTest
@@ -121,22 +120,13 @@ class BadInputTest {
 
     @Test
     void aUserIdWithASlashIsNoRoute() {
-        problem(raw().get("/users/a/b").then(), 404, "not-found");
-        problem(raw().delete("/users/a/b").then(), 404, "not-found");
+        assertProblem(raw().get("/users/a/b").then(), 404, "not-found");
+        assertProblem(raw().delete("/users/a/b").then(), 404, "not-found");
     }
 
     @Test
     void unknownPathsAndMethodsAreProblems() {
-        problem(raw().get("/nope").then(), 404, "not-found");
-        problem(raw().contentType("application/json").body("{}").put("/verify").then(), 405, "method-not-allowed");
-    }
-
-    private static void problem(ValidatableResponse response, int status, String type) {
-        response.statusCode(status)
-                .contentType("application/problem+json")
-                .body("type", equalTo("urn:totpd:problem:" + type))
-                .body("status", equalTo(status))
-                .body("title", notNullValue())
-                .body("detail", allOf(notNullValue(), not(containsString("Exception")), not(containsString("io.totpd"))));
+        assertProblem(raw().get("/nope").then(), 404, "not-found");
+        assertProblem(raw().contentType("application/json").body("{}").put("/verify").then(), 405, "method-not-allowed");
     }
 }

@@ -4,6 +4,7 @@ import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.enroll;
+import static io.totpd.support.Users.eventTypes;
 import static io.totpd.support.Users.newUserId;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -133,9 +134,5 @@ class BusyDatabaseTest {
                 connection.setAutoCommit(true);
             }
         }
-    }
-
-    private static List<String> eventTypes(String userId) {
-        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
     }
 }

@@ -2,7 +2,9 @@ package io.totpd.db;
 
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activated;
+import static io.totpd.support.Users.eventTypes;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.recover;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +18,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,7 +43,7 @@ class LostRaceTest {
                 api().post("/users/" + userId + "/backup-codes").then().statusCode(200).body("backupCodes", hasSize(10)));
         assertEquals(List.of("backup_codes_regenerated", "activated", "enrolled"), eventTypes(userId), "one event per change");
         // The set the retry issued is the one that works; the old one died with it.
-        api().body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover").then().statusCode(422);
+        recover(userId, user.backupCodes().get(0)).then().statusCode(422);
     }
 
     @Test
@@ -51,7 +52,7 @@ class LostRaceTest {
         Activated user = activated(userId, clock);
         failingFirstWrites(userId, 100, "40P01", () -> api().post("/users/" + userId + "/backup-codes").then().statusCode(409)
                 .header("Retry-After", "1").body("type", equalTo("urn:totpd:problem:conflict")));
-        api().body(Map.of("userId", userId, "backupCode", user.backupCodes().get(0))).post("/recover").then().statusCode(200);
+        recover(userId, user.backupCodes().get(0)).then().statusCode(200);
     }
 
     /** Runs {@code request} while the first {@code times} backup-code writes of the user fail with {@code sqlState}. */
@@ -75,9 +76,5 @@ class LostRaceTest {
                 sql.execute("DROP SEQUENCE " + name);
             }
         }
-    }
-
-    private static List<String> eventTypes(String userId) {
-        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
     }
 }

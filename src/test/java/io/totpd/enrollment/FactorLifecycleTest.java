@@ -2,10 +2,13 @@ package io.totpd.enrollment;
 
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Contract.raw;
+import static io.totpd.support.Users.activate;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.enroll;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.verify;
+import static io.totpd.support.Users.wrongCode;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
@@ -91,7 +94,7 @@ class FactorLifecycleTest {
                 .body("activatedAt", nullValue()).body("lastVerifiedAt", nullValue());
 
         String activationCode = code(secret, clock, 0);
-        api().body(Map.of("userId", userId, "code", activationCode)).post("/activate")
+        activate(userId, activationCode)
                 .then().statusCode(200)
                 .body("userId", equalTo(userId)).body("state", equalTo("active")).body("activatedAt", notNullValue())
                 .body("backupCodes.size()", equalTo(10));
@@ -116,7 +119,7 @@ class FactorLifecycleTest {
         String secret = activeUser(userId, clock);
         clock.advance(STEP);
         String right = code(secret, clock, 0);
-        String wrong = wrongCode(secret);
+        String wrong = wrongCode(secret, clock);
 
         verify(userId, wrong).then().statusCode(422).contentType("application/problem+json")
                 .body("type", equalTo("urn:totpd:problem:invalid-code"));
@@ -227,24 +230,5 @@ class FactorLifecycleTest {
         api().body(Map.of("userId", userId)).post("/enroll").then().statusCode(201).header("Cache-Control", "no-store")
                 .header("Location", matchesPattern(".*/users/" + userId));
         verify(userId, "123456").then().header("Cache-Control", "no-store");
-    }
-
-    /** A code that matches no step of the window, however the digits fall. */
-    private String wrongCode(String secret) {
-        java.util.Set<String> window = java.util.Set.of(code(secret, clock, -1), code(secret, clock, 0), code(secret, clock, 1));
-        for (int candidate = 0; ; candidate++) {
-            String code = String.format("%06d", candidate);
-            if (!window.contains(code)) {
-                return code;
-            }
-        }
-    }
-
-    private static io.restassured.response.Response verify(String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post("/verify");
-    }
-
-    private static io.restassured.response.Response activate(String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post("/activate");
     }
 }

@@ -1,13 +1,15 @@
 package io.totpd.enrollment;
 
 import static io.totpd.support.Contract.api;
+import static io.totpd.support.Users.activate;
 import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.recover;
+import static io.totpd.support.Users.verify;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -46,7 +48,7 @@ class ReplacementAndDriftTest {
         verify(userId, code(old.secret(), clock, 0)).then().statusCode(422).body("type", equalTo("urn:totpd:problem:invalid-code"));
         verify(userId, code(fresh, clock, 0)).then().statusCode(200);
         // The old phone's backup codes went with it.
-        api().body(Map.of("userId", userId, "backupCode", old.backupCodes().get(0))).post("/recover").then().statusCode(422);
+        recover(userId, old.backupCodes().get(0)).then().statusCode(422);
         api().get("/enroll/" + userId + "/qr.png").then().statusCode(404);
     }
 
@@ -93,13 +95,5 @@ class ReplacementAndDriftTest {
         clock.advance(STEP.multipliedBy(4));
         verify(other, code(otherSecret, clock, -2)).then().statusCode(422);
         verify(other, code(otherSecret, clock, 2)).then().statusCode(422);
-    }
-
-    private static Response verify(String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post("/verify");
-    }
-
-    private static Response activate(String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post("/activate");
     }
 }

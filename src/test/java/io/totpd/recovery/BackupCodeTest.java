@@ -3,13 +3,13 @@ package io.totpd.recovery;
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.recover;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -92,9 +91,5 @@ class BackupCodeTest {
         api().get("/users/" + userId).then().body("backupCodesRemaining", equalTo(10));
         recover(userId, fresh.get(9)).then().statusCode(200).body("backupCodesRemaining", equalTo(9));
         api().post("/users/" + newUserId() + "/backup-codes").then().statusCode(404);
-    }
-
-    private static Response recover(String userId, String backupCode) {
-        return api().body(Map.of("userId", userId, "backupCode", backupCode)).post("/recover");
     }
 }

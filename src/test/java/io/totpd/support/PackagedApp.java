@@ -20,6 +20,9 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,6 +58,26 @@ public record PackagedApp(Process process, int port, Path log) {
         return Map.of("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"),
                 "QUARKUS_DATASOURCE_USERNAME", "postgres",
                 "QUARKUS_DATASOURCE_PASSWORD", "postgres");
+    }
+
+    /** A connection to the database as the user {@link #datasource} gives the package. */
+    public static Connection connect(EmbeddedPostgres postgres) throws SQLException {
+        return DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
+    }
+
+    /**
+     * What a test's {@code @AfterAll} does with the replicas it started and its database: stops each
+     * replica that was launched, in order, then closes the database if it was started.
+     */
+    public static void stopAll(EmbeddedPostgres postgres, PackagedApp... replicas) throws InterruptedException, IOException {
+        for (PackagedApp app : replicas) {
+            if (app != null) {
+                app.stop();
+            }
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
     }
 
     /** A new random encryption key entry, {@code id:base64}. */

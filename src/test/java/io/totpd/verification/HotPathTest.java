@@ -3,7 +3,9 @@ package io.totpd.verification;
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Users.activeUser;
 import static io.totpd.support.Users.code;
+import static io.totpd.support.Users.eventTypes;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.verify;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +28,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,7 +56,7 @@ class HotPathTest {
         clock.advance(Duration.ofSeconds(30));
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(200));
+                verify(userId, code(secret, clock, 0)).then().statusCode(200));
         assertEquals(new Counts(2, 0), counts);
         assertEquals(List.of("verified", "activated", "enrolled"), eventTypes(userId));
     }
@@ -68,7 +69,7 @@ class HotPathTest {
         String wrong = code(secret, clock, 5);
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", wrong)).post("/verify").then().statusCode(422));
+                verify(userId, wrong).then().statusCode(422));
         assertEquals(new Counts(2, 0), counts);
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(1));
     }
@@ -79,7 +80,7 @@ class HotPathTest {
         String secret = activeUser(userId, clock);
 
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", userId, "code", code(secret, clock, 0))).post("/verify").then().statusCode(422));
+                verify(userId, code(secret, clock, 0)).then().statusCode(422));
         assertEquals(new Counts(2, 0), counts);
         assertEquals(List.of("replayed", "activated", "enrolled"), eventTypes(userId));
     }
@@ -87,7 +88,7 @@ class HotPathTest {
     @Test
     void anUnknownUserCostsOneRead() {
         Counts counts = counter.during(() ->
-                api().body(Map.of("userId", newUserId(), "code", "123456")).post("/verify").then().statusCode(404));
+                verify(newUserId(), "123456").then().statusCode(404));
         assertEquals(new Counts(1, 0), counts);
     }
 
@@ -124,8 +125,8 @@ class HotPathTest {
             sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON user_account FOR EACH ROW EXECUTE FUNCTION always_raced()");
         }
         try {
-            Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(secret, clock, 0)))
-                    .post("/verify").then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
+            Counts counts = counter.during(() -> verify(userId, code(secret, clock, 0))
+                    .then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
             assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
         } finally {
             try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
@@ -145,20 +146,14 @@ class HotPathTest {
         Device third = AuthenticatorCalls.added(userId, "Password manager", clock);
         clock.advance(Duration.ofSeconds(30));
 
-        Counts counts = counter.during(() -> api().body(Map.of("userId", userId, "code", code(third.secret(), clock, 0)))
-                .post("/verify").then().statusCode(200)
+        Counts counts = counter.during(() -> verify(userId, code(third.secret(), clock, 0)).then().statusCode(200)
                 .body("authenticatorId", equalTo(third.id())).body("name", equalTo("Password manager")));
         assertEquals(new Counts(2, 0), counts);
-        Counts wrong = counter.during(() -> api().body(Map.of("userId", userId, "code", code(third.secret(), clock, 5)))
-                .post("/verify").then().statusCode(422));
+        Counts wrong = counter.during(() -> verify(userId, code(third.secret(), clock, 5)).then().statusCode(422));
         assertEquals(new Counts(2, 0), wrong, "a wrong code is checked against all three in the same read");
     }
 
     private static AuditEvents.Batch batch(AuditTrail.Stamp stamp, String userId, AuditEvent.Type type) {
         return new AuditEvents.Batch(stamp, userId, null, "totp", List.of(type));
-    }
-
-    private static List<String> eventTypes(String userId) {
-        return api().get("/users/" + userId + "/events").then().statusCode(200).extract().jsonPath().getList("events.type");
     }
 }

@@ -1,15 +1,18 @@
 package io.totpd.verification;
 
 import static io.totpd.support.Contract.api;
+import static io.totpd.support.Users.activate;
 import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.recover;
+import static io.totpd.support.Users.verify;
+import static io.totpd.support.Users.wrongCode;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.response.Response;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -33,7 +36,7 @@ class LockoutTest {
         clock.advance(STEP);
 
         for (int i = 1; i <= 5; i++) {
-            verify(userId, wrongCode(secret)).then().statusCode(422).body("type", equalTo("urn:totpd:problem:invalid-code"));
+            verify(userId, wrongCode(secret, clock)).then().statusCode(422).body("type", equalTo("urn:totpd:problem:invalid-code"));
         }
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(5)).body("lockedUntil", notNullValue());
 
@@ -44,10 +47,10 @@ class LockoutTest {
         verify(userId, code(secret, clock, 0)).then().statusCode(429).header("Retry-After", "1");
 
         clock.advance(Duration.ofSeconds(1));
-        verify(userId, wrongCode(secret)).then().statusCode(422);
+        verify(userId, wrongCode(secret, clock)).then().statusCode(422);
         verify(userId, code(secret, clock, 0)).then().statusCode(429).header("Retry-After", "60");
         clock.advance(Duration.ofSeconds(60));
-        verify(userId, wrongCode(secret)).then().statusCode(422);
+        verify(userId, wrongCode(secret, clock)).then().statusCode(422);
         verify(userId, code(secret, clock, 0)).then().statusCode(429).header("Retry-After", "120");
 
         clock.advance(Duration.ofSeconds(120));
@@ -61,7 +64,7 @@ class LockoutTest {
         String secret = activated(userId, clock).secret();
         for (int failure = 1; failure <= 12; failure++) {
             clock.advance(Duration.ofMinutes(15));
-            verify(userId, wrongCode(secret)).then().statusCode(422);
+            verify(userId, wrongCode(secret, clock)).then().statusCode(422);
         }
         verify(userId, code(secret, clock, 0)).then().statusCode(429).header("Retry-After", "900");
     }
@@ -72,7 +75,7 @@ class LockoutTest {
         String secret = activated(userId, clock).secret();
         for (int failure = 1; failure <= 100; failure++) {
             clock.advance(Duration.ofMinutes(15));
-            verify(userId, wrongCode(secret)).then().statusCode(422);
+            verify(userId, wrongCode(secret, clock)).then().statusCode(422);
         }
         clock.advance(Duration.ofMinutes(15));
         verify(userId, code(secret, clock, 0)).then().statusCode(403).body("type", equalTo("urn:totpd:problem:factor-disabled"));
@@ -82,7 +85,7 @@ class LockoutTest {
 
         // Enrolling again needs no "replace": the disabled factor is replaced on activation.
         String renewed = api().body(Map.of("userId", userId)).post("/enroll").then().statusCode(201).extract().path("secret");
-        api().body(Map.of("userId", userId, "code", code(renewed, clock, 0))).post("/activate").then().statusCode(200);
+        activate(userId, code(renewed, clock, 0)).then().statusCode(200);
         clock.advance(STEP);
         verify(userId, code(renewed, clock, 0)).then().statusCode(200);
         api().get("/users/" + userId).then().body("state", equalTo("active")).body("failedAttempts", equalTo(0));
@@ -94,7 +97,7 @@ class LockoutTest {
         Activated user = activated(userId, clock);
         clock.advance(STEP);
         for (int i = 0; i < 5; i++) {
-            verify(userId, wrongCode(user.secret())).then().statusCode(422);
+            verify(userId, wrongCode(user.secret(), clock)).then().statusCode(422);
         }
         verify(userId, code(user.secret(), clock, 0)).then().statusCode(429);
 
@@ -117,27 +120,5 @@ class LockoutTest {
         recover(userId, user.backupCodes().get(0)).then().statusCode(429);
         clock.advance(Duration.ofSeconds(30));
         recover(userId, user.backupCodes().get(0)).then().statusCode(200);
-    }
-
-    /** A code that matches no step the factor could accept now. */
-    private String wrongCode(String secret) {
-        java.util.Set<String> near = new java.util.HashSet<>();
-        for (int offset = -3; offset <= 3; offset++) {
-            near.add(code(secret, clock, offset));
-        }
-        for (int candidate = 0; ; candidate++) {
-            String code = String.format("%06d", candidate);
-            if (!near.contains(code)) {
-                return code;
-            }
-        }
-    }
-
-    private static Response verify(String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post("/verify");
-    }
-
-    private static Response recover(String userId, String backupCode) {
-        return api().body(Map.of("userId", userId, "backupCode", backupCode)).post("/recover");
     }
 }

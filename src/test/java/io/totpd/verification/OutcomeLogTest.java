@@ -2,9 +2,11 @@ package io.totpd.verification;
 
 import static io.totpd.support.Contract.api;
 import static io.totpd.support.Contract.raw;
+import static io.totpd.support.Users.activate;
 import static io.totpd.support.Users.code;
 import static io.totpd.support.Users.enroll;
 import static io.totpd.support.Users.newUserId;
+import static io.totpd.support.Users.verify;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +20,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -46,15 +47,15 @@ class OutcomeLogTest {
 
             String activation = code(secret, clock, 0);
             secrets.add(activation);
-            post("/activate", userId, activation).then().statusCode(200);
+            activate(userId, activation).then().statusCode(200);
             clock.advance(Duration.ofSeconds(30));
             String login = code(secret, clock, 0);
             secrets.add(login);
-            post("/verify", userId, login).then().statusCode(200);
-            post("/verify", userId, login).then().statusCode(422);
+            verify(userId, login).then().statusCode(200);
+            verify(userId, login).then().statusCode(422);
             String wrong = login.equals("999999") ? "999998" : "999999";
             secrets.add(wrong);
-            post("/verify", userId, wrong).then().statusCode(422);
+            verify(userId, wrong).then().statusCode(422);
             raw().contentType("application/json").body("{\"userId\":\"" + userId + "\",\"code\":\"12a456\"}").post("/verify")
                     .then().statusCode(400);
         } finally {
@@ -78,10 +79,6 @@ class OutcomeLogTest {
             assertFalse(metrics.contains(secret), "the metrics hold a secret or code");
         }
         assertFalse(metrics.contains(userId), "metrics never carry a user id");
-    }
-
-    private static io.restassured.response.Response post(String path, String userId, String code) {
-        return api().body(Map.of("userId", userId, "code", code)).post(path);
     }
 
     private static double counter(String operation, String outcome) {
