@@ -92,9 +92,9 @@ public interface TotpdConfig {
         Duration lifetime();
     }
 
-    /** Consecutive wrong codes, counted per factor; /verify and /recover each have a budget of this shape. */
+    /** Consecutive wrong codes, counted per user across all its authenticators; /verify and /recover each have a budget of this shape. */
     interface LockoutConfig {
-        /** The failure at which the factor is first locked. */
+        /** The failure at which the user is first locked. */
         @WithDefault("5")
         int lockAfterFailures();
 
@@ -106,7 +106,7 @@ public interface TotpdConfig {
         @WithDefault("15m")
         Duration maxLock();
 
-        /** The failure at which the factor is disabled until the user enrolls again; at most 100. */
+        /** The failure at which the user is disabled until a new authenticator is activated; at most 100. */
         @WithDefault("100")
         int disableAfterFailures();
     }

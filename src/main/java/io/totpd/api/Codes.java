@@ -1,6 +1,6 @@
 package io.totpd.api;
 
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.otp.Totp;
 import io.totpd.recovery.BackupCodes;
 
@@ -17,7 +17,7 @@ public final class Codes {
     }
 
     /**
-     * A code of 6 digits cannot match a factor of 8, nor the other way round: it is malformed, a 400
+     * A code of 6 digits cannot match an authenticator of 8, nor the other way round: it is malformed, a 400
      * that is not counted as a wrong code.
      */
     public static String wrongLength(Totp totp) {

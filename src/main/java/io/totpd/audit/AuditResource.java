@@ -42,7 +42,7 @@ public class AuditResource {
         this.caller = caller;
     }
 
-    /** A user's events, newest first; also of a deleted user, whose trail outlives the factor. */
+    /** A user's events, newest first; also of a deleted user, whose trail outlives the user. */
     @GET
     public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @Context UriInfo request) {

@@ -1,6 +1,6 @@
 package io.totpd.caller;
 
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;

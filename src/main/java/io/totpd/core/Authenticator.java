@@ -1,6 +1,6 @@
 package io.totpd.core;
 
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -39,7 +39,7 @@ public class Authenticator {
      * Names are unique among a user's authenticators (but for the pending one of {@code POST /enroll},
      * which takes its name only when the others are gone).
      *
-     * @throws io.totpd.http.ProblemException 409 {@code name-taken}
+     * @throws io.totpd.problem.ProblemException 409 {@code name-taken}
      */
     public static void requireFreeName(List<Authenticator> all, String name, UUID except) {
         boolean taken = all.stream().anyMatch(a -> !a.replacesOthers && a.name.equals(name) && !a.id.equals(except));

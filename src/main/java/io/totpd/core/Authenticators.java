@@ -47,9 +47,9 @@ public class Authenticators {
         this.dataSource = dataSource;
     }
 
-    /** The user's authenticators, pending and active, oldest first. */
+    /** The user's authenticators, pending and active, oldest first (by name among those of one instant). */
     public List<Authenticator> list(UUID userAccountId) {
-        return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? ORDER BY a.created_at, a.id", userAccountId);
+        return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? ORDER BY a.created_at, a.name", userAccountId);
     }
 
     /** One authenticator of a user; null when the user has none by that id. */

@@ -1,7 +1,7 @@
 package io.totpd.core;
 
-import io.totpd.http.ProblemException;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemException;
+import io.totpd.problem.ProblemType;
 import java.time.Duration;
 import java.time.Instant;
 

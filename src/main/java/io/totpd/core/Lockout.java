@@ -5,7 +5,7 @@ import java.time.Instant;
 
 /**
  * What consecutive failures cost (RFC 4226 7.3, NIST 800-63B 5.2.2): from {@code lockAfter} on, a
- * lock that doubles with each failure up to {@code maxLock}; at {@code disableAfter}, the factor is
+ * lock that doubles with each failure up to {@code maxLock}; at {@code disableAfter}, the user is
  * disabled. NIST allows at most 100 consecutive failures, so no setting may go above that.
  */
 public record Lockout(int lockAfter, Duration firstLock, Duration maxLock, int disableAfter) {
@@ -22,7 +22,7 @@ public record Lockout(int lockAfter, Duration firstLock, Duration maxLock, int d
         }
     }
 
-    /** When a factor with this many consecutive failures may be tried again; null if it is not locked. */
+    /** When a user with this many consecutive failures may be tried again; null if it is not locked. */
     public Instant lockedUntil(int failures, Instant now) {
         if (failures < lockAfter) {
             return null;

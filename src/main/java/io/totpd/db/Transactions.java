@@ -7,7 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * Runs the use cases that write through the ORM, each in a transaction of its own. A transaction
+ * Runs the use cases that write, each in a transaction of its own: the table classes' JDBC and the
+ * ORM's backup codes share its one connection (Agroal enlists it). A transaction
  * that lost a race ({@link DatabaseFailure#LOST_RACE}: a deadlock or serialization failure) was
  * rolled back whole, so it is simply run again, a bounded number of times; if it keeps losing, the
  * failure reaches the caller as 409 {@code conflict} with {@code Retry-After}.
@@ -33,8 +34,9 @@ public class Transactions {
             try {
                 return QuarkusTransaction.requiringNew().call(() -> {
                     T result = work.get();
-                    // Written now, inside the transaction, so a failure surfaces here with its SQLSTATE
-                    // rather than from the commit, where the transaction manager may hide its cause.
+                    // The ORM's pending writes (backup codes) go now, inside the transaction, so a failure
+                    // surfaces here with its SQLSTATE rather than from the commit, where the transaction
+                    // manager may hide its cause.
                     entities.flush();
                     return result;
                 });

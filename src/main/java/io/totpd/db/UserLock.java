@@ -6,14 +6,15 @@ import jakarta.persistence.EntityManager;
 /**
  * The lock on one user of one tenant, held until the transaction ends: a PostgreSQL advisory
  * transaction lock on a 64-bit hash of tenant and user id. It exists whether or not the user has
- * any row yet, so "is there a factor?" and the write that follows are decided under one lock, and
- * a delete that starts while an activation runs waits for it instead of finding nothing.
+ * any row yet, so "how many authenticators are there?" and the write that follows are decided under
+ * one lock, and a delete that starts while an activation runs waits for it instead of finding nothing.
  *
- * <p><b>Lock order.</b> Every operation that changes more than one of a user's rows (enroll,
- * activate, delete, new backup codes) takes this lock first, then the rows in this order:
- * enrollment, factor, backup codes. Operations that change one row only lock that row:
- * {@code /verify} (one compare-and-set statement on the factor) and {@code /recover} (the factor, then
- * the one backup code it spends: a suffix of the same order). Since every path takes its locks in one
+ * <p><b>Lock order.</b> Every operation that changes a user's authenticators or several of its rows
+ * (enroll, add, activate, rename, remove, unlock, suspend, delete, new backup codes) takes this lock
+ * first, then the rows in this order: user_account, authenticator, backup codes. {@code /verify} takes
+ * no lock: one compare-and-set statement writes user_account, then the matched authenticator (a suffix
+ * of the order); {@code /recover} locks the user_account row, then spends one backup code. Key
+ * rotation locks authenticator rows alone, with SKIP LOCKED, so it never waits. Since every path takes its locks in one
  * order, no two can deadlock; should the database still report one, {@link Transactions} runs the
  * loser again. Two users whose hashes collide merely take turns.
  *

@@ -11,7 +11,7 @@ import io.totpd.api.Api.RenameRequest;
 import io.totpd.api.Codes;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.otp.Base32;
 import io.totpd.user.AuthenticatorService;
 import io.totpd.verification.CodeCheckLog;
@@ -106,10 +106,10 @@ public class AuthenticatorResource {
         return RestResponse.noContent();
     }
 
-    /** Ids are UUIDs in their canonical lower-case form; anything else names no authenticator. */
+    /** Ids are UUIDs in their canonical lower-case form; anything else is malformed, as a bad user id is. */
     private static UUID id(String authenticatorId) {
         if (!authenticatorId.matches(ID)) {
-            throw ProblemType.AUTHENTICATOR_NOT_FOUND.exception("this user has no authenticator by this id");
+            throw ProblemType.INVALID_REQUEST.exception("authenticatorId: must be a UUID in lower case");
         }
         return UUID.fromString(authenticatorId);
     }

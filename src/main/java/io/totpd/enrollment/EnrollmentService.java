@@ -15,7 +15,7 @@ import io.totpd.core.UserAccount;
 import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
 import io.totpd.otp.Secrets;
@@ -75,7 +75,7 @@ public class EnrollmentService {
     /**
      * {@code POST /enroll}: starts, or restarts with a new secret, the user's pending enrollment.
      *
-     * @throws io.totpd.http.ProblemException 409 {@code factor-already-active} for a user with an active,
+     * @throws io.totpd.problem.ProblemException 409 {@code factor-already-active} for a user with an active,
      *     usable authenticator unless {@code replace}; 400 for an account name too long for a QR code
      */
     public Pending enroll(String userId, String accountName, boolean replace) {
@@ -104,7 +104,7 @@ public class EnrollmentService {
     /**
      * {@code POST /users/{userId}/authenticators}: one more pending authenticator beside the user's others.
      *
-     * @throws io.totpd.http.ProblemException 409 {@code too-many-authenticators} at the configured limit
+     * @throws io.totpd.problem.ProblemException 409 {@code too-many-authenticators} at the configured limit
      *     ({@code totpd.authenticators.max-per-user}, pending and active together); 409 {@code name-taken}
      */
     public Pending add(String userId, String name, String accountName) {

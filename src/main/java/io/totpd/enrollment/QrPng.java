@@ -1,6 +1,6 @@
 package io.totpd.enrollment;
 
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.http.QueryParameters;
 import io.totpd.qr.QrCodes;
 import jakarta.ws.rs.core.UriInfo;
@@ -15,7 +15,7 @@ final class QrPng {
     /**
      * Exactly the size asked, or a 400 that names the smallest size at which phones still read it.
      *
-     * @throws io.totpd.http.ProblemException 400 for a size out of range or too small for this URI
+     * @throws io.totpd.problem.ProblemException 400 for a size out of range or too small for this URI
      */
     static RestResponse<byte[]> of(String keyUri, UriInfo request) {
         int size = (int) QueryParameters.wholeNumber(request, "size", QrCodes.MIN_SIZE, QrCodes.MAX_SIZE, QrCodes.DEFAULT_SIZE);

@@ -1,5 +1,6 @@
 package io.totpd.http;
 
+import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;

@@ -1,5 +1,7 @@
 package io.totpd.http;
 
+import io.totpd.problem.Problem;
+import io.totpd.problem.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.runtime.filters.Filters;

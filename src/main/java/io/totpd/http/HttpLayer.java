@@ -1,5 +1,7 @@
 package io.totpd.http;
 
+import io.totpd.problem.Problem;
+import io.totpd.problem.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -120,9 +122,9 @@ public class HttpLayer {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        HttpServerResponse response = context.response().setStatusCode(type.status)
+        HttpServerResponse response = context.response().setStatusCode(type.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE);
-        if (type.status == 414 || type.status == 431) {
+        if (type.status() == 414 || type.status() == 431) {
             // What is left of an oversized request is not worth reading.
             response.putHeader(HttpHeaders.CONNECTION, "close");
         }

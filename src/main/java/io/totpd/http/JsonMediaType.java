@@ -1,5 +1,6 @@
 package io.totpd.http;
 
+import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;

@@ -1,5 +1,6 @@
 package io.totpd.http;
 
+import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 

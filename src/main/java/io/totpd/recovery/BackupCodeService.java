@@ -42,7 +42,7 @@ public class BackupCodeService {
      * Generates and hashes a new set. Done before the transaction that stores it, so that no row lock
      * is held for the ten hashes (about 0.35 s).
      *
-     * @throws io.totpd.http.ProblemException 503 {@code service-busy} when the bulkhead has no place in time
+     * @throws io.totpd.problem.ProblemException 503 {@code service-busy} when the bulkhead has no place in time
      */
     public NewSet prepare() {
         return bulkhead.run(() -> {

@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 import io.totpd.TotpdConfig;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -70,7 +70,7 @@ public class HashingBulkhead {
     /**
      * Runs {@code work}, which may hash, once a place is free.
      *
-     * @throws io.totpd.http.ProblemException 503 {@code service-busy} when no place freed up in time;
+     * @throws io.totpd.problem.ProblemException 503 {@code service-busy} when no place freed up in time;
      *         {@code work} has not run then
      */
     public <T> T run(Supplier<T> work) {

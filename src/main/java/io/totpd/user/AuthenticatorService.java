@@ -11,7 +11,7 @@ import io.totpd.core.UserAccount;
 import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
@@ -51,7 +51,7 @@ public class AuthenticatorService {
     }
 
     /**
-     * @throws io.totpd.http.ProblemException 404 {@code authenticator-not-found}; 409 {@code name-taken}
+     * @throws io.totpd.problem.ProblemException 404 {@code authenticator-not-found}; 409 {@code name-taken}
      */
     public AuthenticatorSummary rename(String userId, UUID authenticatorId, String name) {
         Instant now = policy.now();
@@ -68,7 +68,7 @@ public class AuthenticatorService {
     /**
      * Removes one authenticator; its codes stop working at once, the others' go on.
      *
-     * @throws io.totpd.http.ProblemException 404 {@code authenticator-not-found}; 409 {@code last-authenticator}
+     * @throws io.totpd.problem.ProblemException 404 {@code authenticator-not-found}; 409 {@code last-authenticator}
      *     for the user's last active one (removing the user is {@code DELETE /users/{userId}})
      */
     public void remove(String userId, UUID authenticatorId) {

@@ -3,7 +3,7 @@ package io.totpd.user;
 import io.totpd.api.Api;
 import io.totpd.api.Api.BackupCodeSet;
 import io.totpd.api.Api.UserStatus;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
 import jakarta.validation.constraints.Pattern;

@@ -12,7 +12,7 @@ import io.totpd.core.UserAccount;
 import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.recovery.BackupCodeRepository;
 import io.totpd.recovery.BackupCodeService;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -15,7 +15,7 @@ import io.totpd.core.SealedSecrets;
 import io.totpd.core.UserAccount;
 import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
-import io.totpd.http.ProblemType;
+import io.totpd.problem.ProblemType;
 import io.totpd.otp.Totp;
 import io.totpd.recovery.BackupCodeService;
 import io.totpd.recovery.HashingBulkhead;

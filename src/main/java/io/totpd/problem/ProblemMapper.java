@@ -1,4 +1,4 @@
-package io.totpd.http;
+package io.totpd.problem;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
@@ -29,7 +29,7 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        Response.ResponseBuilder response = Response.status(e.type.status).type(Problem.MEDIA_TYPE)
+        Response.ResponseBuilder response = Response.status(e.type.status()).type(Problem.MEDIA_TYPE)
                 .entity(Problem.of(e.type, e.getMessage()));
         if (e.retryAfter != null) {
             response.header("Retry-After", e.retryAfter.toSeconds());
@@ -145,7 +145,7 @@ public class ProblemMapper {
     }
 
     static Response respond(ProblemType type, String detail) {
-        return Response.status(type.status).type(Problem.MEDIA_TYPE).entity(Problem.of(type, detail)).build();
+        return Response.status(type.status()).type(Problem.MEDIA_TYPE).entity(Problem.of(type, detail)).build();
     }
 
     /** Names the repeated member when it is one a caller could mean; never echoes arbitrary text. */

@@ -1,4 +1,4 @@
-package io.totpd.http;
+package io.totpd.problem;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -35,12 +35,21 @@ public enum ProblemType {
 
     public static final String URI_PREFIX = "urn:totpd:problem:";
 
-    final int status;
-    final String title;
+    private final int status;
+    private final String title;
 
     ProblemType(int status, String title) {
         this.status = status;
         this.title = title;
+    }
+
+    /** The HTTP status this type is answered with. */
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
     }
 
     public String uri() {

@@ -1,4 +1,4 @@
-package io.totpd.http;
+package io.totpd.problem;
 
 import java.time.Duration;
 
