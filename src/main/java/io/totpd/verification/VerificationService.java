@@ -9,6 +9,7 @@ import io.totpd.audit.AuditTrail;
 import io.totpd.caller.CurrentCaller;
 import io.totpd.core.Attempts;
 import io.totpd.core.Authenticator;
+import io.totpd.core.Authenticators;
 import io.totpd.core.Checked;
 import io.totpd.core.Policy;
 import io.totpd.core.SealedSecrets;
@@ -47,6 +48,7 @@ public class VerificationService {
     private static final int MAX_ATTEMPTS = 10;
 
     private final UserAccounts users;
+    private final Authenticators authenticators;
     private final BackupCodeService backupCodes;
     private final SealedSecrets secrets;
     private final Policy policy;
@@ -56,9 +58,10 @@ public class VerificationService {
     private final Transactions transactions;
     private final HashingBulkhead hashing;
 
-    VerificationService(UserAccounts users, BackupCodeService backupCodes, SealedSecrets secrets, Policy policy,
+    VerificationService(UserAccounts users, Authenticators authenticators, BackupCodeService backupCodes, SealedSecrets secrets, Policy policy,
             CurrentCaller caller, AuditTrail audit, MeterRegistry metrics, Transactions transactions, HashingBulkhead hashing) {
         this.users = users;
+        this.authenticators = authenticators;
         this.backupCodes = backupCodes;
         this.secrets = secrets;
         this.policy = policy;
@@ -172,7 +175,8 @@ public class VerificationService {
 
     private Checked<Recovery> recoverLocked(String userId, String backupCode, Instant now) {
         UserAccount user = users.lock(caller.tenant(), userId);
-        if (user == null) {
+        if (user == null || authenticators.list(user.id).stream().noneMatch(a -> a.state == Authenticator.State.ACTIVE)) {
+            // Only pending authenticators: nothing to recover, and no failure to count.
             return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
         }
         List<AuditEvent.Type> events = new ArrayList<>(3);

@@ -223,6 +223,19 @@ class SeveralAuthenticatorsTest {
     }
 
     @Test
+    void aUserWhoseAuthenticatorsAreAllPendingCannotSignInYet() {
+        String userId = newUserId();
+        String secret = AuthenticatorCalls.add(userId, "Phone").then().statusCode(201).extract().path("secret");
+        assertProblem(verify(userId, code(secret, clock, 0)).then(), 404, "factor-not-found");
+        assertProblem(api().body(Map.of("userId", userId, "backupCode", "ZZZZ-ZZZZ-ZZZZ")).post("/recover").then(), 404,
+                "factor-not-found");
+        api().get("/users/" + userId).then().statusCode(200).body("state", equalTo("pending"))
+                .body("authenticators", equalTo(0)).body("failedAttempts", equalTo(0));
+        clock.advance(Duration.ofMinutes(16));
+        api().get("/users/" + userId).then().body("state", equalTo("expired"));
+    }
+
+    @Test
     void replacingThroughEnrollLeavesTheNewPhoneAsTheOnlyAuthenticator() {
         String userId = newUserId();
         String phone = activated(userId, clock).secret();
