@@ -111,10 +111,23 @@ public record PackagedApp(Process process, int port, Path log) {
      * it kills the process as the kernel kills a container.
      */
     public static PackagedApp launchWithMemoryLimit(Map<String, String> environment, int limitMebibytes) throws IOException {
-        return launch(environment, true, limitMebibytes);
+        return launch(DIRECTORY, environment, true, limitMebibytes);
+    }
+
+    /**
+     * Starts another package, such as an earlier version's, from its {@code quarkus-app} directory,
+     * as {@link #launch(Map)} starts this one: with the caller "it" and the given environment on top.
+     */
+    public static PackagedApp launch(Path directory, Map<String, String> environment) throws IOException {
+        return launch(directory, environment, true, 0);
     }
 
     private static PackagedApp launch(Map<String, String> environment, boolean withCaller, int limitMebibytes)
+            throws IOException {
+        return launch(DIRECTORY, environment, withCaller, limitMebibytes);
+    }
+
+    private static PackagedApp launch(Path directory, Map<String, String> environment, boolean withCaller, int limitMebibytes)
             throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -141,7 +154,7 @@ public record PackagedApp(Process process, int port, Path log) {
             command = wrapped;
         }
         // From the package directory, as the AppCDS archive was made and as the image runs it.
-        ProcessBuilder builder = new ProcessBuilder(command).directory(DIRECTORY.toFile())
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
