@@ -16,9 +16,9 @@ public final class Api {
     static final String REQUIRED = "is required";
     static final String ACCOUNT_NAME = "^[^:\\p{C}]{1,128}$";
     static final String ACCOUNT_NAME_MESSAGE = "must be 1-128 printable characters without ':'";
-    /** An authenticator's name, chosen by the user to tell devices apart: printable, and not blank. */
-    static final String NAME = "^(?!\\s*$)[^\\p{C}]{1,64}$";
-    static final String NAME_MESSAGE = "must be 1-64 printable characters, not all spaces";
+    /** An authenticator's name, chosen by the user to tell devices apart: printable, not padded with spaces. */
+    static final String NAME = "^(?=\\S)[^\\p{C}]{1,64}(?<=\\S)$";
+    static final String NAME_MESSAGE = "must be 1-64 printable characters, not starting or ending with a space";
 
     private Api() {
     }

@@ -217,6 +217,12 @@ public class EnrollmentService {
         if (pending.replacesOthers) {
             authenticators.deleteOthers(user.id, pending.id);
             pending.replacesOthers = false;
+            // A new phone for the old ones: the status's last sign-in was with a secret that is gone.
+            user.lastVerifiedAt = null;
+        }
+        if (user.replayMark == null) {
+            // Nothing was ever activated: the status's createdAt is when the user's first authenticator was.
+            user.createdAt = now;
         }
         pending.expiresAt = null;
         pending.activatedAt = now;

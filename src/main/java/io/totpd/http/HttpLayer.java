@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,9 +95,19 @@ public class HttpLayer {
             } else {
                 end(context, ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
             }
+        } else if (!allowedOnApiPath(request.path(), request.method().name())) {
+            // RESTEasy answers a wrong method with 404 where resource classes share a path prefix
+            // (/users/{userId} and /users/{userId}/authenticators), so the contract decides here.
+            end(context, ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
         } else {
             context.next();
         }
+    }
+
+    /** False only for a path of the contract that does not list {@code method}; management paths are Quarkus's. */
+    private boolean allowedOnApiPath(String path, String method) {
+        Route route = path == null || path.startsWith("/q/") ? null : route(path);
+        return route == null || Arrays.asList(route.allow().split(", ")).contains(method);
     }
 
     private void standardHeaders(HttpServerResponse response, String path, String requestId) {

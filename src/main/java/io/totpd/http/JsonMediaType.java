@@ -1,10 +1,12 @@
 package io.totpd.http;
 
 import io.totpd.problem.ProblemType;
+import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -17,17 +19,22 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  * Operations that read a JSON body take it only as {@code application/json} (any parameters, such as a
  * charset, allowed). Routing refuses other types, but lets a request without {@code Content-Type}, or
  * with a wildcard one, through to the JSON reader: a caller that never said what it sends is guessing,
- * and the contract answers that with 415.
+ * and the contract answers that with 415. The one exception is an operation whose body is optional
+ * ({@code POST /users/{userId}/authenticators}): sent with no body at all, it needs no type either.
  */
 public class JsonMediaType {
 
-    private final Map<Method, Boolean> readsJson = new ConcurrentHashMap<>();
+    /** What an operation's body is: not JSON at all, optional JSON, or required JSON. */
+    private enum Body { NONE, OPTIONAL, REQUIRED }
+
+    private final Map<Method, Body> bodies = new ConcurrentHashMap<>();
 
     /** Runs after {@code ApiKeyFilter}, so a caller without a key learns nothing about the operation. */
     @ServerRequestFilter(priority = Priorities.USER + 1)
     public void requireJson(ContainerRequestContext request, ResourceInfo resource) {
         Method method = resource.getResourceMethod();
-        if (method == null || !readsJson.computeIfAbsent(method, m -> readsJson(m, resource.getResourceClass()))) {
+        Body body = method == null ? Body.NONE : bodies.computeIfAbsent(method, m -> body(m, resource.getResourceClass()));
+        if (body == Body.NONE || body == Body.OPTIONAL && !hasBody(request)) {
             return;
         }
         MediaType type = request.getMediaType();
@@ -36,18 +43,25 @@ public class JsonMediaType {
         }
     }
 
-    private static boolean readsJson(Method method, Class<?> resourceClass) {
+    /** Whether the request says a body follows: a length above zero, or chunks. */
+    private static boolean hasBody(ContainerRequestContext request) {
+        String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
+        return request.getHeaderString("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
+    }
+
+    private static Body body(Method method, Class<?> resourceClass) {
         Consumes consumes = method.getAnnotation(Consumes.class);
         if (consumes == null && resourceClass != null) {
             consumes = resourceClass.getAnnotation(Consumes.class);
         }
-        return consumes != null && Arrays.asList(consumes.value()).contains(MediaType.APPLICATION_JSON) && readsBody(method);
-    }
-
-    /** A class-level {@code @Consumes} also covers its GETs, which read no body and need no type. */
-    private static boolean readsBody(Method method) {
+        if (consumes == null || !Arrays.asList(consumes.value()).contains(MediaType.APPLICATION_JSON)) {
+            return Body.NONE;
+        }
+        // A class-level @Consumes also covers its GETs, which read no body and need no type.
         return Arrays.stream(method.getParameterAnnotations())
-                .anyMatch(annotations -> Arrays.stream(annotations).noneMatch(JsonMediaType::namesAParameterSource));
+                .filter(annotations -> Arrays.stream(annotations).noneMatch(JsonMediaType::namesAParameterSource))
+                .map(annotations -> Arrays.stream(annotations).anyMatch(a -> a instanceof NotNull) ? Body.REQUIRED : Body.OPTIONAL)
+                .findFirst().orElse(Body.NONE);
     }
 
     /** {@code @PathParam}, {@code @QueryParam}, {@code @Context}, {@code @RestPath} and the like. */

@@ -72,7 +72,10 @@ public class VerificationService {
         this.hashing = hashing;
     }
 
-    /** What a code matched among a user's authenticators: the outcome, and on acceptance which one and at which step. */
+    /**
+     * What a code matched among a user's authenticators: the outcome, the authenticator it matched (also
+     * for a replay; none when invalid), and on acceptance at which step.
+     */
     private record Match(Totp.Check.Outcome outcome, Authenticator authenticator, long step, long currentStep) {
     }
 
@@ -109,7 +112,7 @@ public class VerificationService {
      */
     private Match match(List<Authenticator> candidates, String code, Instant now, Long replayMark) {
         Match found = null;
-        boolean replayed = false;
+        Authenticator replayed = null;
         for (Authenticator candidate : candidates) {
             Totp totp = candidate.secret.totp();
             long currentStep = totp.step(now);
@@ -123,10 +126,12 @@ public class VerificationService {
             if (check.accepted() && found == null) {
                 found = new Match(Totp.Check.Outcome.ACCEPTED, candidate, check.step(), currentStep);
             }
-            replayed |= check.outcome() == Totp.Check.Outcome.REPLAYED;
+            if (check.outcome() == Totp.Check.Outcome.REPLAYED && replayed == null) {
+                replayed = candidate;
+            }
         }
         return found != null ? found
-                : new Match(replayed ? Totp.Check.Outcome.REPLAYED : Totp.Check.Outcome.INVALID, null, 0, 0);
+                : new Match(replayed != null ? Totp.Check.Outcome.REPLAYED : Totp.Check.Outcome.INVALID, replayed, 0, 0);
     }
 
     /** Records what the match means; null when the write lost a race and the check must be made again. */
@@ -149,7 +154,7 @@ public class VerificationService {
                 return Checked.ok(new Verification(user.userId, true, AuditTrail.TOTP, matched.id, matched.name));
             }
             case REPLAYED -> {
-                audit.record(user.userId, null, AuditEvent.Type.REPLAYED, AuditTrail.TOTP, now);
+                audit.record(user.userId, match.authenticator().id, AuditEvent.Type.REPLAYED, AuditTrail.TOTP, now);
                 return Checked.failed(ProblemType.CODE_ALREADY_USED,
                         "a code of this time step or a later one was accepted already; wait for the next code");
             }

@@ -17,12 +17,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.totpd.support.ApiKeys;
 import io.restassured.path.json.JsonPath;
 import io.totpd.support.AuthenticatorCalls;
 import io.totpd.support.AuthenticatorCalls.Device;
 import io.totpd.support.TestClock;
 import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +48,9 @@ class SeveralAuthenticatorsTest {
 
     @Inject
     TestClock clock;
+
+    @TestHTTPResource("/")
+    URI root;
 
     @Test
     void twoAuthenticatorsOfOneUserBothVerifyAndSayWhichMatched() {
@@ -179,7 +188,7 @@ class SeveralAuthenticatorsTest {
         activated(other, clock);
         AuthenticatorCalls.add(other, "Tablet").then().statusCode(201);
 
-        for (String bad : List.of(" ", "x".repeat(65), "tab\there")) {
+        for (String bad : List.of(" ", "x".repeat(65), "tab\there", "Tablet ", " Tablet")) {
             assertProblem(raw().contentType("application/json").body(Map.of("name", bad))
                     .patch("/users/" + userId + "/authenticators/" + tablet.id()).then(), 400, "invalid-request");
         }
@@ -223,6 +232,29 @@ class SeveralAuthenticatorsTest {
     }
 
     @Test
+    void anAuthenticatorCanBeAddedWithoutABodyAndTheStatusSaysWhenTheFirstWasActivated() throws Exception {
+        String userId = newUserId();
+        // As curl -X POST sends it: no body, no Content-Type.
+        HttpResponse<String> bare = HttpClient.newHttpClient().send(HttpRequest.newBuilder(root.resolve("/users/" + userId
+                + "/authenticators")).header("Authorization", "Bearer " + ApiKeys.PORTAL)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, bare.statusCode(), bare.body());
+        api().delete("/users/" + userId).then().statusCode(204);
+        io.restassured.response.Response added = api().post("/users/" + userId + "/authenticators");
+        added.then().statusCode(201).body("name", equalTo("Authenticator"));
+        clock.advance(Duration.ofMinutes(1));
+        AuthenticatorCalls.activate(userId, added.path("authenticatorId"), code(added.path("secret"), clock, 0))
+                .then().statusCode(200);
+        String activatedAt = api().get("/users/" + userId).then().extract().path("activatedAt");
+        api().get("/users/" + userId).then().body("createdAt", equalTo(activatedAt));
+        // A replayed code names the authenticator whose used-up step it matched.
+        verify(userId, code(added.path("secret"), clock, 0)).then().statusCode(422);
+        String id = added.path("authenticatorId");
+        String replayedBy = api().get("/users/" + userId + "/events").then().extract().path("events[0].authenticatorId");
+        assertEquals(id, replayedBy);
+    }
+
+    @Test
     void aUserWhoseAuthenticatorsAreAllPendingCannotSignInYet() {
         String userId = newUserId();
         String secret = AuthenticatorCalls.add(userId, "Phone").then().statusCode(201).extract().path("secret");
@@ -241,6 +273,9 @@ class SeveralAuthenticatorsTest {
         String phone = activated(userId, clock).secret();
         AuthenticatorCalls.added(userId, "Tablet", clock);
 
+        clock.advance(STEP);
+        verify(userId, code(phone, clock, 0)).then().statusCode(200);
+        String createdAt = api().get("/users/" + userId).then().extract().path("createdAt");
         String replacement = api().body(Map.of("userId", userId, "replace", true)).post("/enroll").then().statusCode(201)
                 .extract().path("secret");
         api().get("/users/" + userId + "/authenticators").then().body("authenticators", hasSize(3));
@@ -248,6 +283,8 @@ class SeveralAuthenticatorsTest {
         api().body(Map.of("userId", userId, "code", code(replacement, clock, 0))).post("/activate").then().statusCode(200);
         api().get("/users/" + userId + "/authenticators").then().body("authenticators", hasSize(1))
                 .body("authenticators[0].name", equalTo("Authenticator"));
+        // As before several authenticators: createdAt stays the first activation, the last sign-in was another secret's.
+        api().get("/users/" + userId).then().body("createdAt", equalTo(createdAt)).body("lastVerifiedAt", nullValue());
         clock.advance(STEP);
         assertProblem(verify(userId, code(phone, clock, 0)).then(), 422, "invalid-code");
         verify(userId, code(replacement, clock, 0)).then().statusCode(200);

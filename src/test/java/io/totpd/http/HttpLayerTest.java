@@ -25,6 +25,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,24 @@ class HttpLayerTest {
         for (String method : allow(patch)) {
             Response answer = send(method + " /users/alice HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Length: 0\r\n\r\n");
             assertTrue(answer.status != 405, method + " is in Allow but answers 405");
+        }
+    }
+
+    @Test
+    void everyPathOfTheContractAnswersEveryMethodItDoesNotListWith405() throws IOException {
+        // Also where resource classes share a prefix (/users/{userId}, .../authenticators, .../events).
+        for (String path : List.of("/users/alice/events", "/users/alice/authenticators",
+                "/users/alice/authenticators/3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60",
+                "/users/alice/authenticators/3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60/activate",
+                "/users/alice/authenticators/3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60/qr.png", "/users/alice/unlock")) {
+            Set<String> allowed = allow(send("OPTIONS " + path + " HTTP/1.1\r\nHost: t\r\n" + KEY + "\r\n"));
+            for (String method : List.of("GET", "POST", "PUT", "PATCH", "DELETE")) {
+                if (!allowed.contains(method)) {
+                    Response answer = send(method + " " + path + " HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Length: 0\r\n\r\n");
+                    problem(answer, 405, "method-not-allowed");
+                    assertEquals(allowed, allow(answer), method + " " + path);
+                }
+            }
         }
     }
 
