@@ -20,23 +20,35 @@ import javax.sql.DataSource;
  * <p>Concurrency rule: a user's authenticators are added, activated, renamed and removed only under
  * that user's lock ({@link io.totpd.db.UserLock}), so those calls take turns per user and decide on
  * what the previous one committed. Two writers run without it, and neither conflicts with them:
- * {@code /verify} writes only the matched device's {@code drift_steps} and {@code last_used_at}, in
- * its compare-and-set on the user's row ({@link UserAccounts#signIn}); key rotation rewrites only
+ * {@code /verify} writes only a device's {@code drift_steps} or {@code last_used_at}, and only when the
+ * drift moved or the user switched devices, in its compare-and-set on the user's row
+ * ({@link UserAccounts#signIn}); key rotation rewrites only
  * {@code secret_key_id} and {@code secret_ciphertext}, of rows it locks with {@code SKIP LOCKED}.
  */
 @Singleton
 public class Authenticators {
 
-    /** The columns {@link #read} maps, prefixed {@code a.}, with the owner's tenant and user id ({@code u.}). */
+    /**
+     * The columns {@link #read} maps, prefixed {@code a.}, with the owner's tenant and user id ({@code u.}).
+     * The last use of the user's last device is kept in the user's row (see {@link UserAccount#lastAuthenticatorId}).
+     */
     static final String COLUMNS = """
             a.id, a.user_account_id, u.tenant, u.user_id, a.name, a.state, a.replaces_others, a.account_name,
             a.algorithm, a.digits, a.period_seconds, a.secret_key_id, a.secret_ciphertext, a.drift_steps,
-            a.created_at, a.expires_at, a.activated_at, a.last_used_at""";
-    static final int COLUMN_COUNT = 18;
+            a.created_at, a.expires_at, a.activated_at,
+            CASE WHEN u.last_authenticator_id = a.id THEN u.last_authenticator_used_at ELSE a.last_used_at END""";
 
-    /** The matched device's part of /verify's compare-and-set: a CTE body, run only if {@code changed} holds a row. */
-    static final String MARK_USED = """
-            UPDATE authenticator SET drift_steps = ?, last_used_at = ?
+    /**
+     * /verify's write, when the user switched devices: the device left behind keeps its last use. A CTE
+     * body after {@code changed}; with a null id it writes nothing.
+     */
+    static final String LEFT = """
+            UPDATE authenticator SET last_used_at = ?
+              FROM changed WHERE authenticator.id = ? AND authenticator.user_account_id = changed.id""";
+
+    /** /verify's write, when the matched device's drift moved. A CTE body after {@code changed}; a null id writes nothing. */
+    static final String DRIFTED = """
+            UPDATE authenticator SET drift_steps = ?
               FROM changed WHERE authenticator.id = ? AND authenticator.user_account_id = changed.id""";
 
     private static final String FROM = " FROM authenticator a JOIN user_account u ON u.id = a.user_account_id ";

@@ -26,6 +26,12 @@ public class UserAccount {
      * null before the first. See {@link io.totpd.otp.Totp#lastUsedStep(Long)}.
      */
     public Long replayMark;
+    /**
+     * The authenticator whose code was accepted last, and when: its {@link Authenticator#lastUsedAt}
+     * lives here while it stays the user's last device, so that a sign-in writes one row.
+     */
+    public UUID lastAuthenticatorId;
+    public Instant lastAuthenticatorUsedAt;
     public Attempts totpAttempts = new Attempts();
     public Attempts recoveryAttempts = new Attempts();
 

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -27,8 +28,9 @@ public class UserAccounts {
 
     private static final String COLUMNS = """
             u.id, u.version, u.tenant, u.user_id, u.state, u.suspended, u.created_at, u.last_verified_at, u.replay_mark,
-            u.failed_attempts, u.locked_until, u.recovery_failed_attempts, u.recovery_locked_until""";
-    private static final int COLUMN_COUNT = 13;
+            u.failed_attempts, u.locked_until, u.recovery_failed_attempts, u.recovery_locked_until,
+            u.last_authenticator_id, u.last_authenticator_used_at""";
+    private static final int COLUMN_COUNT = 15;
 
     /** The user and its active authenticators, in one round trip; one row per authenticator (or one with nulls). */
     private static final String SIGN_IN_READ = "SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + """
@@ -37,19 +39,31 @@ public class UserAccounts {
 
     /**
      * What a check of a code changed, in one statement: the user's row if its version is still the one
-     * read, the matched authenticator (if any) only if the user's row changed, and the events only then.
+     * read; only if it changed, the device the user switched away from and the device whose drift
+     * moved (each only when there is one: most sign-ins write the user's row alone), and the events.
      */
     private static final String SIGN_IN_WRITE = """
             WITH changed AS (
                 UPDATE user_account SET version = version + 1, state = ?, replay_mark = ?, last_verified_at = ?,
-                                        failed_attempts = ?, locked_until = ?
+                                        failed_attempts = ?, locked_until = ?, last_authenticator_id = ?,
+                                        last_authenticator_used_at = ?
                  WHERE id = ? AND version = ?
              RETURNING id, tenant, user_id),
-            used AS (%s)
-            %s""".formatted(Authenticators.MARK_USED, AuditEvents.insertFrom("changed"));
+            left_device AS (%s),
+            drifted_device AS (%s)
+            %s""".formatted(Authenticators.LEFT, Authenticators.DRIFTED, AuditEvents.insertFrom("changed"));
 
     /** A user and the authenticators a code is checked against: exactly what /verify needs. */
     public record SignIn(UserAccount user, List<Authenticator> active) {
+    }
+
+    /**
+     * The authenticator rows a sign-in writes besides the user's: the one the user switched away from
+     * (its id and last use; null when the user used the same device as last time) and the one whose
+     * drift moved (null when it did not).
+     */
+    public record DeviceWrites(UUID leftId, Instant leftLastUsedAt, UUID driftedId, short drift) {
+        public static final DeviceWrites NONE = new DeviceWrites(null, null, null, (short) 0);
     }
 
     private final DataSource dataSource;
@@ -84,19 +98,18 @@ public class UserAccounts {
     }
 
     /**
-     * Writes what a check of a code changed in {@code user} (state, replay mark, last sign-in, TOTP
-     * budget), and in {@code matched}'s drift and last use when a code was accepted, together with the
-     * events; all of it only if the user's row is still at the version that was read. False when
-     * another write got there first: nothing was written, and the check must be made again.
+     * Writes what a check of a code changed in {@code user} (state, replay mark, last sign-in, last
+     * device, TOTP budget) and in the {@code devices} named, together with the events; all of it only
+     * if the user's row is still at the version that was read. False when another write got there
+     * first: nothing was written, and the check must be made again.
      */
-    public boolean signIn(UserAccount user, Authenticator matched, AuditEvents.Batch events) {
+    public boolean signIn(UserAccount user, DeviceWrites devices, AuditEvents.Batch events) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement write = connection.prepareStatement(SIGN_IN_WRITE)) {
             Jdbc.bind(write, user.state.name(), user.replayMark, user.lastVerifiedAt, user.totpAttempts.failures,
-                    user.totpAttempts.lockedUntil, user.id, user.version,
-                    matched == null ? 0 : matched.driftSteps, matched == null ? null : matched.lastUsedAt,
-                    matched == null ? null : matched.id);
-            AuditEvents.bind(write, 11, events);
+                    user.totpAttempts.lockedUntil, user.lastAuthenticatorId, user.lastAuthenticatorUsedAt, user.id,
+                    user.version, devices.leftLastUsedAt(), devices.leftId(), devices.drift(), devices.driftedId());
+            AuditEvents.bind(write, 14, events);
             return write.executeUpdate() > 0;
         } catch (SQLException e) {
             throw Jdbc.failure("writing a sign-in", e);
@@ -118,8 +131,9 @@ public class UserAccounts {
     public void insert(UserAccount user) {
         execute("""
                 INSERT INTO user_account (state, suspended, created_at, last_verified_at, replay_mark, failed_attempts,
-                    locked_until, recovery_failed_attempts, recovery_locked_until, id, tenant, user_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", user);
+                    locked_until, recovery_failed_attempts, recovery_locked_until, last_authenticator_id,
+                    last_authenticator_used_at, id, tenant, user_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", user);
     }
 
     /** Writes every column but the identity and bumps the version; the caller holds a lock on the user. */
@@ -127,7 +141,8 @@ public class UserAccounts {
         execute("""
                 UPDATE user_account SET version = version + 1, state = ?, suspended = ?, created_at = ?,
                     last_verified_at = ?, replay_mark = ?, failed_attempts = ?, locked_until = ?,
-                    recovery_failed_attempts = ?, recovery_locked_until = ?
+                    recovery_failed_attempts = ?, recovery_locked_until = ?, last_authenticator_id = ?,
+                    last_authenticator_used_at = ?
                  WHERE id = ? AND tenant = ? AND user_id = ?""", user);
     }
 
@@ -160,7 +175,8 @@ public class UserAccounts {
                 PreparedStatement write = connection.prepareStatement(sql)) {
             Jdbc.bind(write, user.state.name(), user.suspended, user.createdAt, user.lastVerifiedAt, user.replayMark,
                     user.totpAttempts.failures, user.totpAttempts.lockedUntil, user.recoveryAttempts.failures,
-                    user.recoveryAttempts.lockedUntil, user.id, user.tenant, user.userId);
+                    user.recoveryAttempts.lockedUntil, user.lastAuthenticatorId, user.lastAuthenticatorUsedAt, user.id,
+                    user.tenant, user.userId);
             write.executeUpdate();
         } catch (SQLException e) {
             throw Jdbc.failure("writing a user", e);
@@ -183,6 +199,8 @@ public class UserAccounts {
         user.totpAttempts.lockedUntil = Jdbc.instant(row, 11);
         user.recoveryAttempts.failures = row.getInt(12);
         user.recoveryAttempts.lockedUntil = Jdbc.instant(row, 13);
+        user.lastAuthenticatorId = row.getObject(14, UUID.class);
+        user.lastAuthenticatorUsedAt = Jdbc.instant(row, 15);
         return user;
     }
 }

@@ -219,6 +219,8 @@ public class EnrollmentService {
             pending.replacesOthers = false;
             // A new phone for the old ones: the status's last sign-in was with a secret that is gone.
             user.lastVerifiedAt = null;
+            user.lastAuthenticatorId = null;
+            user.lastAuthenticatorUsedAt = null;
         }
         if (user.replayMark == null) {
             // Nothing was ever activated: the status's createdAt is when the user's first authenticator was.

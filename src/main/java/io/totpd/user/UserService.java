@@ -56,7 +56,10 @@ public class UserService {
      * all pending is "pending" (or "expired" once the newest has expired), as with one enrollment before.
      */
     public Optional<UserStatus> status(String userId) {
-        Instant now = policy.now();
+        return status(userId, policy.now());
+    }
+
+    private Optional<UserStatus> status(String userId, Instant now) {
         return transactions.read(() -> {
             UserAccount user = users.find(caller.tenant(), userId);
             List<Authenticator> all = user == null ? List.of() : authenticators.list(user.id);
@@ -141,7 +144,7 @@ public class UserService {
             audit.record(userId, event, now);
             return null;
         });
-        return status(userId).orElseThrow(() -> ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor"));
+        return status(userId, now).orElseThrow(() -> ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor"));
     }
 
     /**

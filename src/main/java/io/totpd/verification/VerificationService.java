@@ -139,13 +139,14 @@ public class VerificationService {
         switch (match.outcome()) {
             case ACCEPTED -> {
                 Authenticator matched = match.authenticator();
+                UserAccounts.DeviceWrites devices = deviceWrites(user, matched, policy.drift(match.step(), match.currentStep()));
                 user.markUsed(match.step(), matched.secret.periodSeconds);
                 user.lastVerifiedAt = now;
+                user.lastAuthenticatorId = matched.id;
+                user.lastAuthenticatorUsedAt = now;
                 user.totpAttempts.reset();
-                matched.driftSteps = policy.drift(match.step(), match.currentStep());
-                matched.lastUsedAt = now;
                 events.add(AuditEvent.Type.VERIFIED);
-                if (!users.signIn(user, matched, audit.batch(user.userId, matched.id, AuditTrail.TOTP, events, now))) {
+                if (!users.signIn(user, devices, audit.batch(user.userId, matched.id, AuditTrail.TOTP, events, now))) {
                     return null;
                 }
                 // How far from server time this phone's code matched: clock drift, per offset.
@@ -160,12 +161,25 @@ public class VerificationService {
             }
             default -> {
                 fail(user, user.totpAttempts, now, events);
-                if (!users.signIn(user, null, audit.batch(user.userId, null, AuditTrail.TOTP, events, now))) {
+                if (!users.signIn(user, UserAccounts.DeviceWrites.NONE, audit.batch(user.userId, null, AuditTrail.TOTP, events,
+                        now))) {
                     return null;
                 }
                 return Checked.failed(ProblemType.INVALID_CODE, "the code is not valid for this user now");
             }
         }
+    }
+
+    /**
+     * The device rows an accepted code writes besides the user's: none when the user signs in with the
+     * same device as last time and its drift stays (the common case: one row written); the device
+     * left behind gets its last use when the user switches; the matched one its new drift if it moved.
+     */
+    private static UserAccounts.DeviceWrites deviceWrites(UserAccount user, Authenticator matched, short drift) {
+        boolean switched = user.lastAuthenticatorId != null && !user.lastAuthenticatorId.equals(matched.id);
+        boolean drifted = drift != matched.driftSteps;
+        return new UserAccounts.DeviceWrites(switched ? user.lastAuthenticatorId : null,
+                switched ? user.lastAuthenticatorUsedAt : null, drifted ? matched.id : null, drift);
     }
 
     /**

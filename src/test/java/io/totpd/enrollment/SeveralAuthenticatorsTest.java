@@ -75,6 +75,31 @@ class SeveralAuthenticatorsTest {
     }
 
     @Test
+    void eachAuthenticatorSaysWhenItWasLastUsed() {
+        String userId = newUserId();
+        String phone = activated(userId, clock).secret();
+        Device tablet = AuthenticatorCalls.added(userId, "Tablet", clock);
+        clock.advance(STEP);
+        verify(userId, code(phone, clock, 0)).then().statusCode(200);
+        String phoneFirst = lastUsed(userId, "Authenticator");
+        clock.advance(STEP);
+        verify(userId, code(tablet.secret(), clock, 0)).then().statusCode(200);
+        assertEquals(phoneFirst, lastUsed(userId, "Authenticator"), "switching devices keeps the other's last use");
+        String tabletUsed = lastUsed(userId, "Tablet");
+        clock.advance(STEP);
+        verify(userId, code(phone, clock, 0)).then().statusCode(200);
+        clock.advance(STEP);
+        verify(userId, code(phone, clock, 0)).then().statusCode(200);
+        assertEquals(tabletUsed, lastUsed(userId, "Tablet"));
+        assertEquals(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), java.time.Instant.parse(lastUsed(userId, "Authenticator")));
+    }
+
+    private static String lastUsed(String userId, String name) {
+        return api().get("/users/" + userId + "/authenticators").then().extract().jsonPath()
+                .getString("authenticators.find { it.name == '" + name + "' }.lastUsedAt");
+    }
+
+    @Test
     void onceACodeOfEitherIsAcceptedNoCodeOfTheOtherForThatStepOrAnEarlierOneIs() {
         String userId = newUserId();
         String phone = activated(userId, clock).secret();

@@ -101,9 +101,9 @@ class HotPathTest {
         AuditTrail.Stamp stamp = new AuditTrail.Stamp("acme", "portal", "stale-write-test", clock.instant());
 
         first.user().totpAttempts.failures = 1;
-        assertTrue(users.signIn(first.user(), null, batch(stamp, userId, AuditEvent.Type.REJECTED)));
+        assertTrue(users.signIn(first.user(), UserAccounts.DeviceWrites.NONE, batch(stamp, userId, AuditEvent.Type.REJECTED)));
         second.user().replayMark = second.user().replayMark + 30;
-        assertFalse(users.signIn(second.user(), second.active().get(0), batch(stamp, userId, AuditEvent.Type.VERIFIED)),
+        assertFalse(users.signIn(second.user(), UserAccounts.DeviceWrites.NONE, batch(stamp, userId, AuditEvent.Type.VERIFIED)),
                 "second write of one version");
 
         UserAccounts.SignIn now = users.forSignIn("acme", userId);
@@ -151,6 +151,31 @@ class HotPathTest {
         assertEquals(new Counts(2, 0), counts);
         Counts wrong = counter.during(() -> verify(userId, code(third.secret(), clock, 5)).then().statusCode(422));
         assertEquals(new Counts(2, 0), wrong, "a wrong code is checked against all three in the same read");
+    }
+
+    @Test
+    void aSignInWithTheSameDeviceAsLastTimeWritesTheUsersRowAlone() throws SQLException {
+        String userId = newUserId();
+        String secret = activeUser(userId, clock);
+        clock.advance(Duration.ofSeconds(30));
+        verify(userId, code(secret, clock, 0)).then().statusCode(200);
+        long before = authenticatorRowVersion(userId);
+        clock.advance(Duration.ofSeconds(30));
+        verify(userId, code(secret, clock, 0)).then().statusCode(200);
+        assertEquals(before, authenticatorRowVersion(userId), "the authenticator row was not rewritten");
+        api().get("/users/" + userId + "/authenticators").then()
+                .body("authenticators[0].lastUsedAt", equalTo(clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                        .toString()));
+    }
+
+    /** The transaction that last wrote the user's authenticator row (xmin). */
+    private long authenticatorRowVersion(String userId) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement();
+                java.sql.ResultSet row = sql.executeQuery("SELECT a.xmin::text::bigint FROM authenticator a "
+                        + "JOIN user_account u ON u.id = a.user_account_id WHERE u.user_id = '" + userId + "'")) {
+            row.next();
+            return row.getLong(1);
+        }
     }
 
     private static AuditEvents.Batch batch(AuditTrail.Stamp stamp, String userId, AuditEvent.Type type) {
