@@ -70,4 +70,11 @@ function done()
     line = line .. " " .. status .. "=" .. count
   end
   print(line)
+  -- Threads take every n-th line and do not keep pace with each other: the lines a phase used up are
+  -- as many as the fastest thread reached times the threads, which can be more than it sent in all.
+  local reached = 0
+  for _, thread in ipairs(threads) do
+    reached = math.max(reached, thread:get("index") or 0)
+  end
+  print("lines: " .. reached * #threads)
 end
