@@ -222,7 +222,8 @@ class MigrationIT {
         getJson(current, "/users/signed-in/events", 200).get("events").forEach(event -> trail.add(0, event.get("type").asText()
                 + (event.get("authenticatorId").isNull() ? "" : "@" + event.get("authenticatorId").asText())));
         String authenticator = "@" + factorIds.get("signed-in");
-        assertEquals(List.of("enrolled", "activated", "verified", "replayed", "verified" + authenticator), trail);
+        // The replay after the migration names the authenticator whose used step the code matched.
+        assertEquals(List.of("enrolled", "activated", "verified", "replayed" + authenticator, "verified" + authenticator), trail);
 
         // (c) Three failures and nine backup codes; the used one stays used, another one works.
         JsonNode failingAfter = getJson(current, "/users/failing", 200);
