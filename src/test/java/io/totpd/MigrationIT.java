@@ -15,6 +15,7 @@ import io.totpd.otp.Base32;
 import io.totpd.support.PackagedApp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,6 +52,8 @@ import org.junit.jupiter.api.Test;
  * starts, and the drifting phone is asked for a code two steps back once the step after has begun.
  */
 class MigrationIT {
+
+    private static final System.Logger LOG = System.getLogger(MigrationIT.class.getName());
 
     /** The last commit with the old schema (Flyway V1-V3: factor, enrollment, backup_code(factor_id)). */
     private static final String OLD_COMMIT = "2a95ee5";
@@ -287,10 +290,10 @@ class MigrationIT {
         JsonNode reEnrolledSignIn = current.post("/verify", reEnrolled.body(late + 1), 200);
         assertNotEquals(factorIds.get("disabled"), reEnrolledSignIn.get("authenticatorId").asText());
         current.stop();
-        System.out.printf("MigrationIT: package of %s ready in %d ms; old version started and its users made in %d ms "
+        LOG.log(Level.INFO, String.format("package of %s ready in %d ms; old version started and its users made in %d ms "
                 + "(%d ms of it waiting for a fresh step); this version migrated and ready %d ms later, at step +%d of the "
-                + "last old sign-in; whole test after the build %d ms%n", OLD_COMMIT, buildMillis, oldPartMillis,
-                waitedMillis, newReadyMillis, migrated - s, (System.nanoTime() - started) / 1_000_000);
+                + "last old sign-in; whole test after the build %d ms", OLD_COMMIT, buildMillis, oldPartMillis,
+                waitedMillis, newReadyMillis, migrated - s, (System.nanoTime() - started) / 1_000_000));
     }
 
     // ---- The old version's package ----
@@ -309,7 +312,7 @@ class MigrationIT {
         if (Files.exists(built)) {
             Path app = Path.of(Files.readString(built).trim());
             if (Files.exists(app.resolve("quarkus-run.jar"))) {
-                System.out.println("MigrationIT: reusing the package of " + OLD_COMMIT + " in " + app);
+                LOG.log(Level.INFO, "reusing the package of " + OLD_COMMIT + " in " + app);
                 return app;
             }
         }
@@ -339,10 +342,10 @@ class MigrationIT {
             maven.add("-Dmaven.repo.local=" + repository);
         }
         maven.addAll(List.of("package", "-DskipTests", "-Dquarkus.package.jar.appcds.enabled=false"));
-        System.out.println("MigrationIT: building " + OLD_COMMIT + " in " + source + ": " + String.join(" ", maven));
+        LOG.log(Level.INFO, "building " + OLD_COMMIT + " in " + source + ": " + String.join(" ", maven));
         long started = System.nanoTime();
         run(source, log, Duration.ofMinutes(15), maven.toArray(String[]::new));
-        System.out.println("MigrationIT: built " + OLD_COMMIT + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        LOG.log(Level.INFO, "built " + OLD_COMMIT + " in " + (System.nanoTime() - started) / 1_000_000 + " ms");
         if (!Files.exists(app.resolve("quarkus-run.jar"))) {
             fail("the build of " + OLD_COMMIT + " made no " + app.resolve("quarkus-run.jar") + "\n" + tail(log));
         }
