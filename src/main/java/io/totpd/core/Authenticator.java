@@ -48,6 +48,10 @@ public class Authenticator {
         }
     }
 
+    public boolean isActive() {
+        return state == State.ACTIVE;
+    }
+
     public boolean expiredAt(Instant now) {
         return state == State.PENDING && !now.isBefore(expiresAt);
     }

@@ -64,6 +64,21 @@ public class Authenticators {
         return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? ORDER BY a.created_at, a.name", userAccountId);
     }
 
+    /** Whether the user has an active authenticator: one a code can be checked against. */
+    public boolean anyActive(UUID userAccountId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT EXISTS (SELECT 1 FROM authenticator WHERE user_account_id = ? AND state = 'ACTIVE')")) {
+            select.setObject(1, userAccountId);
+            try (ResultSet row = select.executeQuery()) {
+                row.next();
+                return row.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading authenticators", e);
+        }
+    }
+
     /** One authenticator of a user; null when the user has none by that id. */
     public Authenticator find(UUID userAccountId, UUID id) {
         List<Authenticator> found = query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? AND a.id = ?",

@@ -25,7 +25,7 @@ record Target(boolean byId, UserAccount user, Authenticator authenticator, boole
     }
 
     static boolean anyActive(List<Authenticator> all) {
-        return all.stream().anyMatch(a -> a.state == Authenticator.State.ACTIVE);
+        return all.stream().anyMatch(Authenticator::isActive);
     }
 
     /** Whether activating it issues backup codes: it replaces the others, or it is the user's first. */
@@ -41,7 +41,7 @@ record Target(boolean byId, UserAccount user, Authenticator authenticator, boole
 
     /** The pending authenticator, for its QR code: there is none once it is active. */
     Authenticator pending(Instant now) {
-        if (authenticator == null || authenticator.state == Authenticator.State.ACTIVE) {
+        if (authenticator == null || authenticator.isActive()) {
             throw byId ? ProblemType.AUTHENTICATOR_NOT_FOUND.exception("this user has no pending authenticator by this id")
                     : ProblemType.ENROLLMENT_NOT_FOUND.exception("this user has no pending enrollment");
         }
@@ -59,7 +59,7 @@ record Target(boolean byId, UserAccount user, Authenticator authenticator, boole
             return hasActive ? ProblemType.FACTOR_ALREADY_ACTIVE.exception("this user's factor is already active")
                     : ProblemType.ENROLLMENT_NOT_FOUND.exception("this user has no pending enrollment");
         }
-        if (authenticator.state == Authenticator.State.ACTIVE) {
+        if (authenticator.isActive()) {
             return ProblemType.FACTOR_ALREADY_ACTIVE.exception("this authenticator is already active");
         }
         if (authenticator.expiredAt(now)) {

@@ -75,8 +75,7 @@ public class AuthenticatorService {
         Instant now = policy.now();
         transactions.write(() -> {
             Found found = lock(userId, authenticatorId);
-            boolean lastActive = found.authenticator().state == Authenticator.State.ACTIVE
-                    && found.all().stream().filter(a -> a.state == Authenticator.State.ACTIVE).count() == 1;
+            boolean lastActive = found.authenticator().isActive() && found.all().stream().filter(Authenticator::isActive).count() == 1;
             if (lastActive) {
                 throw ProblemType.LAST_AUTHENTICATOR.exception("this is the user's last active authenticator; "
                         + "add another first, or remove the user with DELETE /users/{userId}");

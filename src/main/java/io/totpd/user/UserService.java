@@ -66,7 +66,7 @@ public class UserService {
             if (all.isEmpty()) {
                 return Optional.empty();
             }
-            List<Authenticator> active = all.stream().filter(a -> a.state == Authenticator.State.ACTIVE).toList();
+            List<Authenticator> active = all.stream().filter(Authenticator::isActive).toList();
             long remaining = codes.countUnused(user.id);
             if (active.isEmpty()) {
                 Authenticator newest = all.get(all.size() - 1);
@@ -102,7 +102,7 @@ public class UserService {
     }
 
     private UserAccount requireUsable(UserAccount user) {
-        if (user == null || authenticators.list(user.id).stream().noneMatch(a -> a.state == Authenticator.State.ACTIVE)) {
+        if (user == null || !authenticators.anyActive(user.id)) {
             throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no active factor");
         }
         if (user.state == UserAccount.State.DISABLED) {

@@ -194,7 +194,7 @@ public class VerificationService {
 
     private Checked<Recovery> recoverLocked(String userId, String backupCode, Instant now) {
         UserAccount user = users.lock(caller.tenant(), userId);
-        if (user == null || authenticators.list(user.id).stream().noneMatch(a -> a.state == Authenticator.State.ACTIVE)) {
+        if (user == null || !authenticators.anyActive(user.id)) {
             // Only pending authenticators: nothing to recover, and no failure to count.
             return Checked.failed(ProblemType.FACTOR_NOT_FOUND, "this user has no active factor");
         }
