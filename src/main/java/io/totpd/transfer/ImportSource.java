@@ -15,4 +15,8 @@ public interface ImportSource extends Closeable {
      * @throws ImportFileException the file as a whole cannot be read; nothing after this point is
      */
     ImportItem next();
+
+    /** Releases the reader; the body itself belongs to the HTTP layer. */
+    @Override
+    void close();
 }

@@ -47,4 +47,29 @@ class KeyUriTest {
         assertThrows(IllegalArgumentException.class, () -> KeyUri.totp("Example", "al:ice", "S", DEFAULT));
         assertThrows(IllegalArgumentException.class, () -> KeyUri.totp("", "alice", "S", DEFAULT));
     }
+
+    @Test
+    void parseReadsWhatTotpWroteBack() {
+        Totp strong = new Totp(HmacAlgorithm.SHA256, 8, Duration.ofSeconds(60));
+        KeyUri.Parsed parsed = KeyUri.parse(KeyUri.totp("ACME Co", "jürgen@example.com", "JBSWY3DPEHPK3PXP", strong));
+        assertEquals(new KeyUri.Parsed("ACME Co", "jürgen@example.com", "JBSWY3DPEHPK3PXP", "SHA256", 8, 60), parsed);
+    }
+
+    @Test
+    void parseTakesWhatOtherGeneratorsWrite() {
+        // No issuer parameter, '+' for a space, upper-case scheme, and parameters this service ignores.
+        assertEquals(new KeyUri.Parsed("Old App", "bob smith", "jbswy3dpehpk3pxp", null, null, null),
+                KeyUri.parse("OTPAUTH://TOTP/Old+App:bob%20smith?secret=jbswy3dpehpk3pxp&image=https%3A%2F%2Fx"));
+        assertEquals(new KeyUri.Parsed(null, "carol", "S", null, 6, 30), KeyUri.parse("otpauth://totp/carol?secret=S&digits=6&period=30"));
+    }
+
+    @Test
+    void parseRefusesWhatIsNoTotpKeyWithoutEchoingIt() {
+        for (String uri : new String[] {"https://totp/x?secret=S", "otpauth://hotp/x?secret=SECRETVALUE&counter=1",
+                "otpauth://totp/x?issuer=a", "otpauth://totp/x?secret=S&digits=six", "otpauth://totp/x?secret=S&secret=T",
+                "otpauth://totp/x%zz?secret=S"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeyUri.parse(uri), uri);
+            assertEquals(false, e.getMessage().contains("SECRETVALUE") || e.getMessage().contains("otpauth://totp/x"), uri);
+        }
+    }
 }
