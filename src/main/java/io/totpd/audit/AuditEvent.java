@@ -13,6 +13,12 @@ public record AuditEvent(long id, String tenant, String userId, UUID authenticat
     public enum Type {
         ENROLLED, ACTIVATED, REPLACED, VERIFIED, RECOVERED, REJECTED, REPLAYED, LOCKED, REFUSED, DISABLED,
         BACKUP_CODES_REGENERATED, DELETED, AUTHENTICATOR_ADDED, RENAMED, REMOVED, UNLOCKED, SUSPENDED, RESUMED,
-        BACKUP_CODES_LOW
+        BACKUP_CODES_LOW,
+        /** An authenticator of the user was created or replaced by {@code POST /import}. */
+        IMPORTED,
+        /** The user's active authenticators were sent out by {@code POST /export}. */
+        EXPORTED,
+        /** A summary of one {@code POST /export}, about the tenant: it names no user. */
+        EXPORT
     }
 }

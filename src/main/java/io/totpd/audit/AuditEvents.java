@@ -34,7 +34,10 @@ public class AuditEvents {
     private static final String PURGE = """
             DELETE FROM audit_event WHERE id IN (SELECT id FROM audit_event WHERE occurred_at < ? LIMIT ?)""";
 
-    /** Events of one request about one user, in order; {@code authenticatorId} and {@code method} may be null. */
+    /**
+     * Events of one request about one user, in order; {@code authenticatorId} and {@code method} may be
+     * null, and {@code userId} too for an event about the whole tenant (an export's summary).
+     */
     public record Batch(AuditTrail.Stamp stamp, String userId, UUID authenticatorId, String method,
             List<AuditEvent.Type> types) {
     }
@@ -47,13 +50,24 @@ public class AuditEvents {
 
     /** Inserts the batch: in the caller's transaction if there is one, else on its own. */
     public void insert(Batch batch) {
+        insertAll(List.of(batch));
+    }
+
+    /** Inserts several batches (events of several users) in one round trip, in the caller's transaction. */
+    public void insertAll(List<Batch> batches) {
+        if (batches.isEmpty()) {
+            return;
+        }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            int next = bindStamp(insert, 1, batch);
-            insert.setString(next, batch.stamp().tenant());
-            insert.setString(next + 1, batch.userId());
-            bindTypes(insert, next + 2, batch.types());
-            insert.executeUpdate();
+            for (Batch batch : batches) {
+                int next = bindStamp(insert, 1, batch);
+                insert.setString(next, batch.stamp().tenant());
+                insert.setString(next + 1, batch.userId());
+                bindTypes(insert, next + 2, batch.types());
+                insert.addBatch();
+            }
+            insert.executeBatch();
         } catch (SQLException e) {
             throw Jdbc.failure("recording audit events", e);
         }

@@ -41,11 +41,24 @@ public class AuditTrail {
         events.insert(batch(userId, authenticatorId, method, List.of(type), now));
     }
 
+    /** Records the events of several users at once (an import or export batch), in one round trip. */
+    public void recordAll(List<AuditEvents.Batch> batches) {
+        events.insertAll(batches);
+    }
+
     /** Several events of this request about one user, for writers that put them into a statement of their own. */
     public AuditEvents.Batch batch(String userId, UUID authenticatorId, String method, List<AuditEvent.Type> types,
             Instant now) {
         return new AuditEvents.Batch(new Stamp(caller.tenant(), caller.get().name(), requestId.get(), now), userId,
                 authenticatorId, method, types);
+    }
+
+    /**
+     * What every event of this request carries, taken now: for work that outlives the resource method
+     * (a streamed export writes its events while the response is being sent).
+     */
+    public Stamp stamp(Instant now) {
+        return new Stamp(caller.tenant(), caller.get().name(), requestId.get(), now);
     }
 
     /** Who, in which request and when: what every event of this request carries. */

@@ -34,6 +34,8 @@ public class Authenticator {
     public Instant expiresAt;
     public Instant activatedAt;
     public Instant lastUsedAt;
+    /** Imported with a secret of fewer than 128 bits (RFC 4226 section 4): the user should enroll again. */
+    public boolean weakSecret;
 
     /**
      * Names are unique among a user's authenticators (but for the pending one of {@code POST /enroll},

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -36,7 +37,8 @@ public class Authenticators {
             a.id, a.user_account_id, u.tenant, u.user_id, a.name, a.state, a.replaces_others, a.account_name,
             a.algorithm, a.digits, a.period_seconds, a.secret_key_id, a.secret_ciphertext, a.drift_steps,
             a.created_at, a.expires_at, a.activated_at,
-            CASE WHEN u.last_authenticator_id = a.id THEN u.last_authenticator_used_at ELSE a.last_used_at END""";
+            CASE WHEN u.last_authenticator_id = a.id THEN u.last_authenticator_used_at ELSE a.last_used_at END,
+            a.weak_secret""";
 
     /**
      * /verify's write, when the user switched devices: the device left behind keeps its last use. A CTE
@@ -62,6 +64,12 @@ public class Authenticators {
     /** The user's authenticators, pending and active, oldest first (by name among those of one instant). */
     public List<Authenticator> list(UUID userAccountId) {
         return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ? ORDER BY a.created_at, a.name", userAccountId);
+    }
+
+    /** The authenticators of several users, pending and active, for an import batch that holds their locks. */
+    public List<Authenticator> listAll(Collection<UUID> userAccountIds) {
+        return query("SELECT " + COLUMNS + FROM + "WHERE a.user_account_id = ANY (?) ORDER BY a.created_at, a.name",
+                (Object) userAccountIds.toArray(UUID[]::new));
     }
 
     /** Whether the user has an active authenticator: one a code can be checked against. */
@@ -93,20 +101,30 @@ public class Authenticators {
     }
 
     public void insert(Authenticator a) {
+        insertAll(List.of(a));
+    }
+
+    /** Adds several, in one round trip; the caller holds their users' locks. */
+    public void insertAll(List<Authenticator> added) {
         write("""
                 INSERT INTO authenticator (name, state, replaces_others, account_name, algorithm, digits, period_seconds,
                     secret_key_id, secret_ciphertext, drift_steps, created_at, expires_at, activated_at, last_used_at,
-                    id, user_account_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", a);
+                    weak_secret, id, user_account_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", added);
     }
 
     /** Writes every column but the owner and id; the caller holds the user's lock. */
     public void update(Authenticator a) {
+        updateAll(List.of(a));
+    }
+
+    /** {@link #update} of several, in one round trip; the caller holds their users' locks. */
+    public void updateAll(List<Authenticator> changed) {
         write("""
                 UPDATE authenticator SET name = ?, state = ?, replaces_others = ?, account_name = ?, algorithm = ?,
                     digits = ?, period_seconds = ?, secret_key_id = ?, secret_ciphertext = ?, drift_steps = ?,
-                    created_at = ?, expires_at = ?, activated_at = ?, last_used_at = ?
-                 WHERE id = ? AND user_account_id = ?""", a);
+                    created_at = ?, expires_at = ?, activated_at = ?, last_used_at = ?, weak_secret = ?
+                 WHERE id = ? AND user_account_id = ?""", changed);
     }
 
     /** Removes one; false if the user had none by that id. The caller holds the user's lock. */
@@ -181,6 +199,7 @@ public class Authenticators {
         a.expiresAt = Jdbc.instant(row, first + 15);
         a.activatedAt = Jdbc.instant(row, first + 16);
         a.lastUsedAt = Jdbc.instant(row, first + 17);
+        a.weakSecret = row.getBoolean(first + 18);
         return a;
     }
 
@@ -200,11 +219,24 @@ public class Authenticators {
         }
     }
 
-    /** The statements of insert and update take the same parameters, in this order. */
-    private void write(String sql, Authenticator a) {
-        execute(sql, a.name, a.state.name(), a.replacesOthers, a.accountName, a.secret.algorithm.name(), a.secret.digits,
-                a.secret.periodSeconds, a.secret.secretKeyId, a.secret.secretCiphertext, a.driftSteps, a.createdAt,
-                a.expiresAt, a.activatedAt, a.lastUsedAt, a.id, a.userAccountId);
+    /** The statements of insert and update take the same parameters, in this order; one JDBC batch for all rows. */
+    private void write(String sql, List<Authenticator> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (Authenticator a : rows) {
+                Jdbc.bind(statement, a.name, a.state.name(), a.replacesOthers, a.accountName, a.secret.algorithm.name(),
+                        a.secret.digits, a.secret.periodSeconds, a.secret.secretKeyId, a.secret.secretCiphertext,
+                        a.driftSteps, a.createdAt, a.expiresAt, a.activatedAt, a.lastUsedAt, a.weakSecret, a.id,
+                        a.userAccountId);
+                statement.addBatch();
+            }
+            statement.executeBatch();
+        } catch (SQLException e) {
+            throw Jdbc.failure("writing authenticators", e);
+        }
     }
 
     private int execute(String sql, Object... parameters) {

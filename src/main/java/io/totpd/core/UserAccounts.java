@@ -9,7 +9,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -121,6 +124,75 @@ public class UserAccounts {
         return select("SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ?", tenant, userId);
     }
 
+    /** Those of {@code userIds} that exist in the tenant, by user id, as committed; the caller holds their locks. */
+    public Map<String, UserAccount> findAll(String tenant, Collection<String> userIds) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ANY (?)")) {
+            Jdbc.bind(select, tenant, userIds.toArray(String[]::new));
+            Map<String, UserAccount> found = new HashMap<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    UserAccount user = read(row);
+                    found.put(user.userId, user);
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading users", e);
+        }
+    }
+
+    /**
+     * A page of the tenant's users, in user-id order after {@code afterUserId} (empty for the first
+     * page), each with its active authenticators: an export's read, one round trip per page, so that a
+     * whole tenant streams with bounded memory. Users without an active authenticator are left out
+     * (and take no place in a page: an empty page is the end).
+     */
+    public List<SignIn> page(String tenant, String afterUserId, int users) {
+        return signIns("""
+                WITH page AS (
+                    SELECT id FROM user_account p WHERE p.tenant = ? AND p.user_id > ?
+                       AND EXISTS (SELECT 1 FROM authenticator WHERE user_account_id = p.id AND state = 'ACTIVE')
+                     ORDER BY p.user_id LIMIT ?)
+                SELECT %s, %s FROM page JOIN user_account u ON u.id = page.id
+                  JOIN authenticator a ON a.user_account_id = u.id AND a.state = 'ACTIVE'
+                 ORDER BY u.user_id, a.created_at, a.name""".formatted(COLUMNS, Authenticators.COLUMNS),
+                tenant, afterUserId, users);
+    }
+
+    /** The named users of the tenant with their active authenticators, in user-id order; see {@link #page}. */
+    public List<SignIn> named(String tenant, Collection<String> userIds) {
+        return signIns("""
+                SELECT %s, %s FROM user_account u
+                  JOIN authenticator a ON a.user_account_id = u.id AND a.state = 'ACTIVE'
+                 WHERE u.tenant = ? AND u.user_id = ANY (?)
+                 ORDER BY u.user_id, a.created_at, a.name""".formatted(COLUMNS, Authenticators.COLUMNS),
+                tenant, userIds.toArray(String[]::new));
+    }
+
+    private List<SignIn> signIns(String sql, Object... parameters) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            Jdbc.bind(select, parameters);
+            List<SignIn> found = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                SignIn current = null;
+                while (row.next()) {
+                    UUID id = row.getObject(1, UUID.class);
+                    if (current == null || !current.user().id.equals(id)) {
+                        current = new SignIn(read(row), new ArrayList<>(2));
+                        found.add(current);
+                    }
+                    current.active().add(Authenticators.read(row, COLUMN_COUNT + 1));
+                }
+            }
+            return found;
+        } catch (SQLException e) {
+            throw Jdbc.failure("reading users", e);
+        }
+    }
+
     /** The user, its row locked until the transaction ends; null if there is none. */
     public UserAccount lock(String tenant, String userId) {
         return select("SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ? FOR UPDATE",
@@ -129,21 +201,31 @@ public class UserAccounts {
 
     /** Adds the user; the caller holds the user's lock and found no row. */
     public void insert(UserAccount user) {
+        insertAll(List.of(user));
+    }
+
+    /** Adds the users in one round trip; the caller holds their locks and found no rows. */
+    public void insertAll(List<UserAccount> added) {
         execute("""
                 INSERT INTO user_account (state, suspended, created_at, last_verified_at, replay_mark, failed_attempts,
                     locked_until, recovery_failed_attempts, recovery_locked_until, last_authenticator_id,
                     last_authenticator_used_at, id, tenant, user_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", user);
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", added);
     }
 
     /** Writes every column but the identity and bumps the version; the caller holds a lock on the user. */
     public void update(UserAccount user) {
+        updateAll(List.of(user));
+    }
+
+    /** {@link #update} of several users in one round trip; the caller holds their locks. */
+    public void updateAll(List<UserAccount> changed) {
         execute("""
                 UPDATE user_account SET version = version + 1, state = ?, suspended = ?, created_at = ?,
                     last_verified_at = ?, replay_mark = ?, failed_attempts = ?, locked_until = ?,
                     recovery_failed_attempts = ?, recovery_locked_until = ?, last_authenticator_id = ?,
                     last_authenticator_used_at = ?
-                 WHERE id = ? AND tenant = ? AND user_id = ?""", user);
+                 WHERE id = ? AND tenant = ? AND user_id = ?""", changed);
     }
 
     /** Removes the user with its authenticators and backup codes (the audit trail stays); false if there was none. */
@@ -170,14 +252,21 @@ public class UserAccounts {
         }
     }
 
-    private void execute(String sql, UserAccount user) {
+    /** Runs {@code sql} once per user, in one JDBC batch (one round trip); insert and update share the parameters. */
+    private void execute(String sql, List<UserAccount> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement write = connection.prepareStatement(sql)) {
-            Jdbc.bind(write, user.state.name(), user.suspended, user.createdAt, user.lastVerifiedAt, user.replayMark,
-                    user.totpAttempts.failures, user.totpAttempts.lockedUntil, user.recoveryAttempts.failures,
-                    user.recoveryAttempts.lockedUntil, user.lastAuthenticatorId, user.lastAuthenticatorUsedAt, user.id,
-                    user.tenant, user.userId);
-            write.executeUpdate();
+            for (UserAccount user : rows) {
+                Jdbc.bind(write, user.state.name(), user.suspended, user.createdAt, user.lastVerifiedAt, user.replayMark,
+                        user.totpAttempts.failures, user.totpAttempts.lockedUntil, user.recoveryAttempts.failures,
+                        user.recoveryAttempts.lockedUntil, user.lastAuthenticatorId, user.lastAuthenticatorUsedAt, user.id,
+                        user.tenant, user.userId);
+                write.addBatch();
+            }
+            write.executeBatch();
         } catch (SQLException e) {
             throw Jdbc.failure("writing a user", e);
         }

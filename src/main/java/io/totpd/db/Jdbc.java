@@ -32,11 +32,18 @@ public final class Jdbc {
         return new PersistenceException(what + " failed", cause);
     }
 
-    /** Binds {@code parameters} from index 1; an {@link Instant} as a timestamptz, anything else as pgjdbc maps it. */
+    /**
+     * Binds {@code parameters} from index 1; an {@link Instant} as a timestamptz, a {@code String[]} or
+     * {@code UUID[]} as a PostgreSQL array (for {@code = ANY (?)}), anything else as pgjdbc maps it.
+     */
     public static void bind(PreparedStatement statement, Object... parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             if (parameters[i] instanceof Instant instant) {
                 setTimestamp(statement, i + 1, instant);
+            } else if (parameters[i] instanceof String[] strings) {
+                statement.setArray(i + 1, statement.getConnection().createArrayOf("varchar", strings));
+            } else if (parameters[i] instanceof java.util.UUID[] ids) {
+                statement.setArray(i + 1, statement.getConnection().createArrayOf("uuid", ids));
             } else {
                 statement.setObject(i + 1, parameters[i]);
             }

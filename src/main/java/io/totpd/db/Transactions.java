@@ -30,6 +30,36 @@ public class Transactions {
 
     /** {@code work} in a new transaction, run again after a lost race; its exceptions pass through. */
     public <T> T write(Supplier<T> work) {
+        return run(work);
+    }
+
+    /**
+     * {@code work} exactly as {@link #write} runs it, in a transaction that is then rolled back: a dry
+     * run that takes the same locks and sees the same rows, and leaves nothing behind.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T rehearse(Supplier<T> work) {
+        try {
+            run(() -> {
+                throw new Rehearsed(work.get());
+            });
+            throw new IllegalStateException("unreachable");
+        } catch (Rehearsed rehearsed) {
+            return (T) rehearsed.result;
+        }
+    }
+
+    /** Carries a rehearsal's result out of its transaction, which rolls back because it ends in an exception. */
+    private static final class Rehearsed extends RuntimeException {
+        private final transient Object result;
+
+        Rehearsed(Object result) {
+            super(null, null, false, false);
+            this.result = result;
+        }
+    }
+
+    private <T> T run(Supplier<T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
                 return QuarkusTransaction.requiringNew().call(() -> {

@@ -2,6 +2,11 @@ package io.totpd.db;
 
 import jakarta.inject.Singleton;
 import jakarta.persistence.EntityManager;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Collection;
+import javax.sql.DataSource;
 
 /**
  * The lock on one user of one tenant, held until the transaction ends: a PostgreSQL advisory
@@ -25,9 +30,11 @@ import jakarta.persistence.EntityManager;
 public class UserLock {
 
     private final EntityManager entities;
+    private final DataSource dataSource;
 
-    UserLock(EntityManager entities) {
+    UserLock(EntityManager entities, DataSource dataSource) {
         this.entities = entities;
+        this.dataSource = dataSource;
     }
 
     /** Takes the lock, waiting for a transaction that holds it; needs a transaction. */
@@ -36,5 +43,26 @@ public class UserLock {
         entities.createNativeQuery("SELECT count(*) FROM pg_advisory_xact_lock(hashtextextended(?1, 0))")
                 .setParameter(1, tenant + "/" + userId)
                 .getSingleResult();
+    }
+
+    /**
+     * Takes the locks of several users of one tenant in one round trip (an import batch), in the order
+     * of their user ids: every caller that holds more than one takes them in that order, so two
+     * batches that share users wait for each other instead of deadlocking. (Should two users' hashes
+     * collide, the order could cross; PostgreSQL then reports a deadlock, which {@link Transactions}
+     * runs again.) Needs a transaction.
+     */
+    public void lockAll(String tenant, Collection<String> userIds) {
+        Object[] keys = userIds.stream().distinct().sorted().map(userId -> tenant + "/" + userId).toArray();
+        // A lateral call per element, in the array's order, which is the order above.
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement lock = connection.prepareStatement("""
+                        SELECT count(*) FROM unnest(?::text[]) WITH ORDINALITY AS k(key, n),
+                               LATERAL pg_advisory_xact_lock(hashtextextended(k.key, 0))""")) {
+            lock.setArray(1, connection.createArrayOf("text", keys));
+            lock.executeQuery().close();
+        } catch (SQLException e) {
+            throw Jdbc.failure("locking users", e);
+        }
     }
 }
