@@ -2,6 +2,8 @@ package io.totpd;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.totpd.otp.HmacAlgorithm;
 import java.time.Duration;
 import io.totpd.caller.Scope;
@@ -32,6 +34,34 @@ public interface TotpdConfig {
 
     AuthenticatorsConfig authenticators();
 
+    @WithName("import")
+    ImportConfig imports();
+
+    ExportConfig export();
+
+    interface ImportConfig {
+        /**
+         * The largest body {@code POST /import} takes, streamed (every other call takes 16 KiB). Also
+         * the HTTP server's own limit ({@code quarkus.http.limits.max-body-size} follows it).
+         */
+        @WithDefault("512M")
+        MemorySize maxBodySize();
+
+        /** Lines imported per transaction: a failure midway leaves every earlier batch imported. */
+        @WithDefault("500")
+        int batchSize();
+    }
+
+    interface ExportConfig {
+        /**
+         * Whether {@code POST /export} may run at all, for callers with scope {@code export}. Off by
+         * default: an export carries every secret of a tenant out, so it is switched on for a move
+         * and off again.
+         */
+        @WithDefault("false")
+        boolean enabled();
+    }
+
     interface AuthenticatorsConfig {
         /** The most authenticators a user may have, pending and active together (expired pending ones do not count). */
         @WithDefault("5")
@@ -54,7 +84,11 @@ public interface TotpdConfig {
         /** The tenant whose users this caller sees; callers of one tenant share its users. */
         String tenant();
 
-        /** {@code verify} (POST /verify and /recover) and/or {@code manage} (every other call). */
+        /**
+         * {@code verify} (POST /verify and /recover), {@code manage} (every other call but these two),
+         * {@code import} (POST /import) and {@code export} (POST /export); one or more. {@code manage}
+         * includes neither import nor export: a helpdesk tool cannot take every secret out.
+         */
         Set<Scope> scopes();
 
         /**

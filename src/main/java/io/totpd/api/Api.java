@@ -14,11 +14,11 @@ public final class Api {
     public static final String USER_ID = "^(?!\\.\\.?$)[A-Za-z0-9._@+-]{1,128}$";
     public static final String USER_ID_MESSAGE = "must be 1-128 characters of A-Z a-z 0-9 . _ @ + - (and not . or ..)";
     static final String REQUIRED = "is required";
-    static final String ACCOUNT_NAME = "^[^:\\p{C}]{1,128}$";
+    public static final String ACCOUNT_NAME = "^[^:\\p{C}]{1,128}$";
     static final String ACCOUNT_NAME_MESSAGE = "must be 1-128 printable characters without ':'";
     /** An authenticator's name, chosen by the user to tell devices apart: printable, not padded with spaces. */
-    static final String NAME = "^(?=\\S)[^\\p{C}]{1,64}(?<=\\S)$";
-    static final String NAME_MESSAGE = "must be 1-64 printable characters, not starting or ending with a space";
+    public static final String NAME = "^(?=\\S)[^\\p{C}]{1,64}(?<=\\S)$";
+    public static final String NAME_MESSAGE = "must be 1-64 printable characters, not starting or ending with a space";
 
     private Api() {
     }
@@ -84,9 +84,12 @@ public final class Api {
             List<String> backupCodes) {
     }
 
-    /** An authenticator as a helpdesk sees it: never its secret. */
+    /**
+     * An authenticator as a helpdesk sees it: never its secret. {@code weakSecret}: imported with a
+     * secret of fewer than 128 bits; ask the user to add a new authenticator and remove this one.
+     */
     public record AuthenticatorSummary(UUID authenticatorId, String name, String state, Instant createdAt,
-            Instant activatedAt, Instant lastUsedAt) {
+            Instant activatedAt, Instant lastUsedAt, boolean weakSecret) {
     }
 
     public record AuthenticatorList(List<AuthenticatorSummary> authenticators) {

@@ -44,7 +44,7 @@ public class Callers {
                 throw new IllegalArgumentException("totpd.callers." + name + ".tenant: 1-64 of A-Z a-z 0-9 . _ -");
             }
             if (settings.scopes().isEmpty()) {
-                throw new IllegalArgumentException("totpd.callers." + name + ".scopes: verify and/or manage");
+                throw new IllegalArgumentException("totpd.callers." + name + ".scopes: one or more of verify, manage, import, export");
             }
             Caller caller = new Caller(name, settings.tenant(), Set.copyOf(settings.scopes()));
             for (String hex : settings.keySha256()) {

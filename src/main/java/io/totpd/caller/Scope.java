@@ -5,5 +5,12 @@ public enum Scope {
     /** POST /verify and POST /recover. */
     VERIFY,
     /** Every other call: enroll, activate, QR codes, status, backup codes, deletion, events. */
-    MANAGE
+    MANAGE,
+    /** POST /import: bulk creation of active authenticators with their replay state. */
+    IMPORT,
+    /**
+     * POST /export: every secret of the tenant, encrypted to a recipient key. Granted to nobody by
+     * default, and refused unless {@code totpd.export.enabled} is also set.
+     */
+    EXPORT
 }

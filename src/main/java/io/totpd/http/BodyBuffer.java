@@ -20,6 +20,10 @@ public class BodyBuffer implements ReaderInterceptor {
 
     @Override
     public Object aroundReadFrom(ReaderInterceptorContext context) throws IOException {
+        if (context.getType() == java.io.InputStream.class) {
+            // POST /import streams its body, and caps it itself (BodyLimit#capped).
+            return context.proceed();
+        }
         byte[] body = context.getInputStream().readNBytes((int) BodyLimit.MAX_BYTES + 1);
         if (body.length > BodyLimit.MAX_BYTES) {
             throw ProblemType.PAYLOAD_TOO_LARGE.exception("the body is larger than " + BodyLimit.MAX_BYTES + " bytes");

@@ -10,6 +10,7 @@ public enum ProblemType {
     FORBIDDEN(403, "Forbidden"),
     FACTOR_DISABLED(403, "Factor disabled"),
     USER_SUSPENDED(403, "User suspended"),
+    EXPORT_DISABLED(403, "Export disabled"),
     NOT_FOUND(404, "Not found"),
     FACTOR_NOT_FOUND(404, "No factor for this user"),
     ENROLLMENT_NOT_FOUND(404, "No pending enrollment for this user"),

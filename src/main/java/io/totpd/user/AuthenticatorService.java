@@ -100,6 +100,6 @@ public class AuthenticatorService {
 
     private static AuthenticatorSummary summary(Authenticator a) {
         return new AuthenticatorSummary(a.id, a.name, a.state.name().toLowerCase(Locale.ROOT), a.createdAt, a.activatedAt,
-                a.lastUsedAt);
+                a.lastUsedAt, a.weakSecret);
     }
 }

@@ -9,6 +9,8 @@ public final class ApiKeys {
     public static final String LOGIN = "test-login-key";
     /** Tenant globex, scopes verify and manage: another customer. */
     public static final String RIVAL = "test-rival-key";
+    /** Tenant acme, scopes import and export only: a migration tool. */
+    public static final String MIGRATOR = "test-migrator-key";
 
     private ApiKeys() {
     }

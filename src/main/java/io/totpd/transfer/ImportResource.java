@@ -1,0 +1,81 @@
+package io.totpd.transfer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.totpd.caller.Requires;
+import io.totpd.caller.Scope;
+import io.totpd.http.BodyLimit;
+import io.totpd.problem.ProblemType;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code POST /import}: NDJSON lines or a PSKC key container (RFC 6030), streamed, never held whole. */
+@Requires(Scope.IMPORT)
+@Path("/import")
+public class ImportResource {
+
+    static final String NDJSON = "application/x-ndjson";
+    static final String PSKC = "application/pskc+xml";
+
+    private final ImportService imports;
+    private final BodyLimit bodyLimit;
+    private final ObjectReader lines;
+
+    ImportResource(ImportService imports, BodyLimit bodyLimit, ObjectMapper json) {
+        this.imports = imports;
+        this.bodyLimit = bodyLimit;
+        this.lines = json.readerFor(NdjsonReader.Line.class);
+    }
+
+    @POST
+    @Consumes({NDJSON, PSKC})
+    @Produces(MediaType.APPLICATION_JSON)
+    public ImportReport importAuthenticators(InputStream body, @Context HttpHeaders headers, @Context UriInfo request) {
+        boolean dryRun = "true".equals(oneOf(request, "dryRun", List.of("true", "false"), "false"));
+        ImportService.OnConflict onConflict = ImportService.OnConflict.valueOf(
+                oneOf(request, "onConflict", List.of("skip", "replace"), "skip").toUpperCase(Locale.ROOT));
+        BodyLimit.Capped capped = bodyLimit.capped(body);
+        try (ImportSource source = source(capped, headers)) {
+            return imports.run(source, onConflict, dryRun);
+        } catch (UncheckedIOException e) {
+            throw ProblemType.INVALID_REQUEST.exception("the request body could not be read");
+        } catch (RuntimeException e) {
+            // A parser that wraps every read failure (StAX) hides the limit's 413 behind its own error.
+            if (capped.exceeded()) {
+                throw ProblemType.PAYLOAD_TOO_LARGE.exception("the body is larger than the import limit "
+                        + "(totpd.import.max-body-size); the lines before that point are imported");
+            }
+            throw e;
+        }
+    }
+
+    private ImportSource source(InputStream body, HttpHeaders headers) {
+        MediaType type = headers.getMediaType();
+        if (type != null && type.isCompatible(MediaType.valueOf(NDJSON))) {
+            return new NdjsonReader(body, lines);
+        }
+        throw ProblemType.UNSUPPORTED_MEDIA_TYPE.exception("send the body as " + NDJSON + " or " + PSKC);
+    }
+
+    /** A query parameter that may be absent, or one of {@code values}, given once. */
+    private static String oneOf(UriInfo request, String name, List<String> values, String absent) {
+        List<String> given = request.getQueryParameters(true).get(name);
+        if (given == null || given.isEmpty()) {
+            return absent;
+        }
+        if (given.size() > 1 || !values.contains(given.get(0))) {
+            throw ProblemType.INVALID_REQUEST.exception(name + ": must be one of " + String.join(", ", values) + ", given once");
+        }
+        return given.get(0);
+    }
+}
