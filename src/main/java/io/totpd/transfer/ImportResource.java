@@ -64,7 +64,28 @@ public class ImportResource {
         if (type != null && type.isCompatible(MediaType.valueOf(NDJSON))) {
             return new NdjsonReader(body, lines);
         }
+        if (type != null && type.isCompatible(MediaType.valueOf(PSKC))) {
+            String passphrase = headers.getHeaderString("Pskc-Passphrase");
+            try {
+                return new PskcReader(body, preSharedKey(headers.getHeaderString("Pskc-Key")),
+                        passphrase == null ? null : passphrase.toCharArray());
+            } catch (ImportFileException e) {
+                throw ProblemType.INVALID_REQUEST.exception(e.getMessage());
+            }
+        }
         throw ProblemType.UNSUPPORTED_MEDIA_TYPE.exception("send the body as " + NDJSON + " or " + PSKC);
+    }
+
+    /** The pre-shared key of RFC 6030 section 6.1, Base64 in the request header {@code Pskc-Key}; null when absent. */
+    private static byte[] preSharedKey(String header) {
+        if (header == null) {
+            return null;
+        }
+        try {
+            return java.util.Base64.getDecoder().decode(header.strip());
+        } catch (IllegalArgumentException e) {
+            throw ProblemType.INVALID_REQUEST.exception("Pskc-Key: must be the key in Base64");
+        }
     }
 
     /** A query parameter that may be absent, or one of {@code values}, given once. */
