@@ -40,10 +40,7 @@ public interface TotpdConfig {
     ExportConfig export();
 
     interface ImportConfig {
-        /**
-         * The largest body {@code POST /import} takes, streamed (every other call takes 16 KiB). Also
-         * the HTTP server's own limit ({@code quarkus.http.limits.max-body-size} follows it).
-         */
+        /** The largest body {@code POST /import} takes, streamed, 16K to 1G (every other call takes 16 KiB). */
         @WithDefault("512M")
         MemorySize maxBodySize();
 

@@ -25,6 +25,9 @@ public class BodyLimit {
     /** Every request body of this API but the import's is well under a kilobyte. */
     static final long MAX_BYTES = 16 * 1024;
 
+    /** The import's limit may be at most this; Vert.x's own ({@code quarkus.http.limits.max-body-size}) is above it. */
+    static final long MAX_IMPORT_BYTES = 1L << 30;
+
     /** The one path whose body is streamed rather than read whole. */
     static final String IMPORT_PATH = "/import";
 
@@ -35,6 +38,9 @@ public class BodyLimit {
     BodyLimit(ObjectMapper json, TotpdConfig config) throws JsonProcessingException {
         this.problem = json.writeValueAsString(Problem.of(ProblemType.PAYLOAD_TOO_LARGE, tooLargeDetail(MAX_BYTES)));
         this.importMaxBytes = config.imports().maxBodySize().asLongValue();
+        if (importMaxBytes < MAX_BYTES || importMaxBytes > MAX_IMPORT_BYTES) {
+            throw new IllegalArgumentException("totpd.import.max-body-size must be 16K to 1G");
+        }
         this.importProblem = json.writeValueAsString(Problem.of(ProblemType.PAYLOAD_TOO_LARGE, tooLargeDetail(importMaxBytes)));
     }
 
