@@ -83,7 +83,7 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response http(WebApplicationException e, jakarta.ws.rs.core.UriInfo request) {
+    public Response http(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         return switch (status) {
             // quarkus-rest-jackson wraps most of Jackson's read failures, which name the field, in a bare 400.
@@ -94,9 +94,7 @@ public class ProblemMapper {
             case 405 -> respond(ProblemType.METHOD_NOT_ALLOWED, "this resource does not support the method");
             case 406 -> respond(ProblemType.NOT_ACCEPTABLE, "this resource cannot answer in the accepted media types");
             case 413 -> respond(ProblemType.PAYLOAD_TOO_LARGE, "the body is too large");
-            // POST /import is the one operation whose body is no JSON.
-            case 415 -> respond(ProblemType.UNSUPPORTED_MEDIA_TYPE, "/import".equals(request.getPath())
-                    ? "send the body as application/x-ndjson or application/pskc+xml" : "send the body as application/json");
+            case 415 -> respond(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json");
             default -> internalError(e);
         };
     }

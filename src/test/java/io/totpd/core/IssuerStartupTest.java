@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.totpd.TotpdConfig;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,7 @@ class IssuerStartupTest {
     private static Policy policy(String issuer) {
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(TotpdConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
+                .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                 .withDefaultValue("totpd.issuer", issuer).build();
         return new Policy(config.getConfigMapping(TotpdConfig.class), Clock.systemUTC());
     }
