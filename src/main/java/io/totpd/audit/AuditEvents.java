@@ -22,10 +22,12 @@ import javax.sql.DataSource;
 @Singleton
 public class AuditEvents {
 
+    /** Many users' events of one request and moment, in the order given (ids follow it). */
     private static final String INSERT = """
-            INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id)
-            SELECT ?, ?, ?, ?, ?, e.type, ?, ?
-              FROM unnest(?::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n""";
+            INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, tenant, type, user_id)
+            SELECT ?, ?, ?, ?, e.authenticator_id, ?, e.type, e.user_id
+              FROM unnest(?::uuid[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS e(authenticator_id, type, user_id, n)
+             ORDER BY e.n""";
 
     private static final String PAGE = """
             SELECT id, type, method, caller, request_id, occurred_at, authenticator_id FROM audit_event
@@ -53,21 +55,35 @@ public class AuditEvents {
         insertAll(List.of(batch));
     }
 
-    /** Inserts several batches (events of several users) in one round trip, in the caller's transaction. */
+    /**
+     * Inserts the events of several users, all of one request and one moment (an import or export
+     * batch: every batch must share the first one's stamp and method), as one statement, in the
+     * caller's transaction.
+     */
     public void insertAll(List<Batch> batches) {
         if (batches.isEmpty()) {
             return;
         }
+        Batch first = batches.get(0);
+        List<UUID> authenticators = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        List<String> users = new ArrayList<>();
+        for (Batch batch : batches) {
+            if (!batch.stamp().equals(first.stamp()) || !java.util.Objects.equals(batch.method(), first.method())) {
+                throw new IllegalArgumentException("events of one insert share their stamp and method");
+            }
+            for (AuditEvent.Type type : batch.types()) {
+                authenticators.add(batch.authenticatorId());
+                types.add(type.name());
+                users.add(batch.userId());
+            }
+        }
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            for (Batch batch : batches) {
-                int next = bindStamp(insert, 1, batch);
-                insert.setString(next, batch.stamp().tenant());
-                insert.setString(next + 1, batch.userId());
-                bindTypes(insert, next + 2, batch.types());
-                insert.addBatch();
-            }
-            insert.executeBatch();
+            Jdbc.bind(insert, first.method(), first.stamp().caller(), first.stamp().requestId(), first.stamp().occurredAt(),
+                    first.stamp().tenant(), authenticators.toArray(UUID[]::new), types.toArray(String[]::new),
+                    users.toArray(String[]::new));
+            insert.executeUpdate();
         } catch (SQLException e) {
             throw Jdbc.failure("recording audit events", e);
         }

@@ -124,12 +124,17 @@ public class UserAccounts {
         return select("SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ?", tenant, userId);
     }
 
-    /** Those of {@code userIds} that exist in the tenant, by user id, as committed; the caller holds their locks. */
+    /**
+     * Those of {@code userIds} that exist in the tenant, by user id, as committed; the caller holds
+     * their locks. A join on the list, so each id is one index lookup: with {@code user_id = ANY (?)}
+     * and no statistics yet (a tenant an import is filling), PostgreSQL may scan the whole tenant.
+     */
     public Map<String, UserAccount> findAll(String tenant, Collection<String> userIds) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM user_account u WHERE u.tenant = ? AND u.user_id = ANY (?)")) {
-            Jdbc.bind(select, tenant, userIds.toArray(String[]::new));
+                        "SELECT " + COLUMNS + " FROM unnest(?::varchar[]) AS k(user_id)"
+                                + " JOIN user_account u ON u.tenant = ? AND u.user_id = k.user_id")) {
+            Jdbc.bind(select, userIds.toArray(String[]::new), tenant);
             Map<String, UserAccount> found = new HashMap<>();
             try (ResultSet row = select.executeQuery()) {
                 while (row.next()) {
@@ -144,31 +149,32 @@ public class UserAccounts {
     }
 
     /**
+     * Each user's active authenticators, one index lookup per user whatever the planner's statistics
+     * say: the LIMIT (never reached: a user has at most 100) keeps PostgreSQL from turning this into a
+     * join over the whole table, which it may choose for a table an import has just filled.
+     */
+    private static final String ACTIVE_OF_EACH = """
+             LEFT JOIN LATERAL (SELECT * FROM authenticator a WHERE a.user_account_id = u.id AND a.state = 'ACTIVE'
+                                 ORDER BY a.created_at, a.name LIMIT 1000) a ON true
+            ORDER BY u.user_id, a.created_at, a.name""";
+
+    /**
      * A page of the tenant's users, in user-id order after {@code afterUserId} (empty for the first
-     * page), each with its active authenticators: an export's read, one round trip per page, so that a
-     * whole tenant streams with bounded memory. Users without an active authenticator are left out
-     * (and take no place in a page: an empty page is the end).
+     * page), each with its active authenticators (none for some): an export's read, one round trip per
+     * page, so that a whole tenant streams with bounded memory. An empty page is the end.
      */
     public List<SignIn> page(String tenant, String afterUserId, int users) {
-        return signIns("""
-                WITH page AS (
-                    SELECT id FROM user_account p WHERE p.tenant = ? AND p.user_id > ?
-                       AND EXISTS (SELECT 1 FROM authenticator WHERE user_account_id = p.id AND state = 'ACTIVE')
-                     ORDER BY p.user_id LIMIT ?)
-                SELECT %s, %s FROM page JOIN user_account u ON u.id = page.id
-                  JOIN authenticator a ON a.user_account_id = u.id AND a.state = 'ACTIVE'
-                 ORDER BY u.user_id, a.created_at, a.name""".formatted(COLUMNS, Authenticators.COLUMNS),
+        return signIns("SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + " " + """
+                 FROM (SELECT * FROM user_account WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?) u""" + ACTIVE_OF_EACH,
                 tenant, afterUserId, users);
     }
 
-    /** The named users of the tenant with their active authenticators, in user-id order; see {@link #page}. */
+    /** Those of {@code userIds} that exist in the tenant, with their active authenticators, in user-id order; see {@link #page}. */
     public List<SignIn> named(String tenant, Collection<String> userIds) {
-        return signIns("""
-                SELECT %s, %s FROM user_account u
-                  JOIN authenticator a ON a.user_account_id = u.id AND a.state = 'ACTIVE'
-                 WHERE u.tenant = ? AND u.user_id = ANY (?)
-                 ORDER BY u.user_id, a.created_at, a.name""".formatted(COLUMNS, Authenticators.COLUMNS),
-                tenant, userIds.toArray(String[]::new));
+        return signIns("SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + " " + """
+                 FROM (SELECT u.* FROM unnest(?::varchar[]) AS k(user_id)
+                         JOIN user_account u ON u.tenant = ? AND u.user_id = k.user_id) u""" + ACTIVE_OF_EACH,
+                userIds.toArray(String[]::new), tenant);
     }
 
     private List<SignIn> signIns(String sql, Object... parameters) {
@@ -184,7 +190,10 @@ public class UserAccounts {
                         current = new SignIn(read(row), new ArrayList<>(2));
                         found.add(current);
                     }
-                    current.active().add(Authenticators.read(row, COLUMN_COUNT + 1));
+                    Authenticator authenticator = Authenticators.read(row, COLUMN_COUNT + 1);
+                    if (authenticator != null) {
+                        current.active().add(authenticator);
+                    }
                 }
             }
             return found;

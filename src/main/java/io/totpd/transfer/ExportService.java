@@ -100,10 +100,12 @@ public class ExportService {
         long lines = 0;
         String after = "";
         for (int page = 0; named == null || page * PAGE_USERS < named.size(); page++) {
-            List<SignIn> signIns = read(tenant, named, after, page);
-            if (named == null && signIns.isEmpty()) {
+            List<SignIn> read = read(tenant, named, after, page);
+            if (read.isEmpty() && named == null) {
                 break;
             }
+            after = read.isEmpty() ? after : read.get(read.size() - 1).user().userId;
+            List<SignIn> signIns = read.stream().filter(signIn -> !signIn.active().isEmpty()).toList();
             AuditTrail.Stamp now = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
             List<AuditEvents.Batch> events = new ArrayList<>(signIns.size());
             for (SignIn signIn : signIns) {
@@ -119,7 +121,6 @@ public class ExportService {
                     out.write('\n');
                     lines++;
                 }
-                after = signIn.user().userId;
             }
             exportedUsers += signIns.size();
         }

@@ -26,7 +26,16 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import io.totpd.otp.KeyUri;
 import io.totpd.support.ApiKeys;
 import io.totpd.support.LogCapture;
@@ -149,9 +158,8 @@ class ExportTest {
         }
     }
 
-    @Test
-    void manyNamedUsersAreExportedPageByPageInUserIdOrder() throws Exception {
-        // Short ids, so that 1,100 of them fit the 16 KiB body: three pages of 500.
+    /** 1,100 new users, imported; short ids, so that all of them fit the 16 KiB body of an export: three pages. */
+    private static List<String> manyUsers() {
         String prefix = "x" + Long.toString(System.nanoTime() % 60_466_176L, 36);
         StringBuilder lines = new StringBuilder();
         List<String> userIds = new ArrayList<>();
@@ -160,13 +168,47 @@ class ExportTest {
             lines.append(NdjsonImportTest.line(prefix + "-" + i, NdjsonImportTest.secret(20), ""));
         }
         io.totpd.support.Imports.ndjson(lines.toString(), "").then().statusCode(200).body("created", org.hamcrest.Matchers.equalTo(1100));
+        return userIds;
+    }
 
+    @Test
+    void manyNamedUsersAreExportedPageByPageInUserIdOrder() throws Exception {
+        List<String> userIds = manyUsers();
         List<String> exported = new ArrayList<>();
         for (String line : export(EC, userIds)) {
             exported.add(decrypt(line, EC).get("userId").asText());
         }
         assertEquals(userIds.stream().sorted().toList(), exported);
     }
+
+    @Test
+    void aFailureMidwayCutsTheStreamSoThatNoShortExportLooksWhole() throws Exception {
+        List<String> userIds = manyUsers();
+        String last = userIds.stream().sorted().reduce((a, b) -> b).orElseThrow();
+        try (Connection connection = database.getConnection();
+                PreparedStatement tamper = connection.prepareStatement("""
+                        UPDATE authenticator SET secret_ciphertext = set_byte(secret_ciphertext, 20, get_byte(secret_ciphertext, 20) # 1)
+                         WHERE user_account_id = (SELECT id FROM user_account WHERE tenant = 'acme' AND user_id = ?)""")) {
+            tamper.setString(1, last);
+            assertEquals(1, tamper.executeUpdate());
+        }
+        String body = JSON.writeValueAsString(Map.of("recipient", RSA.toPublicJWK().toJSONObject(), "userIds", userIds));
+        HttpRequest request = HttpRequest.newBuilder(exportUrl.toURI()).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + ApiKeys.MIGRATOR).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            // Failed before the first byte went out: then it must not say 200.
+            assertTrue(response.statusCode() >= 500, "a failed export answered " + response.statusCode());
+        } catch (IOException cut) {
+            // The expected end: the status was sent, and the body ends without its last chunk.
+        }
+    }
+
+    @Inject
+    AgroalDataSource database;
+
+    @TestHTTPResource("/export")
+    URL exportUrl;
 
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new ArrayList<>();

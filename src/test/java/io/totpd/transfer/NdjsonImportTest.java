@@ -9,11 +9,13 @@ import static io.totpd.support.Users.verify;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.totpd.otp.Base32;
 import io.totpd.support.Imports;
+import io.totpd.support.LogCapture;
 import io.totpd.support.Oathtool;
 import io.totpd.support.TestClock;
 import jakarta.inject.Inject;
@@ -169,7 +171,20 @@ class NdjsonImportTest {
                 + line(other, secret(20), ",\"digits\":\"6\"")
                 + line(other, secret(20), ",\"name\":\"Second\"");
 
-        JsonPath report = imported(body, "");
+        JsonPath report;
+        try (LogCapture log = LogCapture.start()) {
+            report = imported(body, "");
+            String logged = String.join("\n", log.lines());
+            assertTrue(logged.contains("15 processed, 3 created"), logged);
+            assertFalse(logged.contains("otpauth://"), logged);
+            for (String line : body.split("\n")) {
+                int secretAt = line.indexOf("\"secret\":\"");
+                if (secretAt >= 0) {
+                    String secret = line.substring(secretAt + 10, line.indexOf('"', secretAt + 10));
+                    assertFalse(logged.contains(secret) || report.prettify().contains(secret), "a secret was logged or reported");
+                }
+            }
+        }
         assertEquals(counts(15, 3, 0, 0, 0, 12, 1), counts(report));
         Map<Integer, String> errors = report.getList("errors", Map.class).stream()
                 .collect(Collectors.toMap(e -> (Integer) e.get("line"), e -> (String) e.get("type")));
