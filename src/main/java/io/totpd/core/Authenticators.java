@@ -68,11 +68,14 @@ public class Authenticators {
 
     /**
      * The authenticators of several users, pending and active, for an import batch that holds their
-     * locks. A join on the list of ids, so that each is one index lookup whatever the planner's
-     * statistics say (a table just filled by an import may have none yet).
+     * locks: a join on the list of ids, planned for each call, so that each id is one index lookup
+     * however the table has grown since the last plan (see {@link Jdbc#planEachCall}).
      */
     public List<Authenticator> listAll(Collection<UUID> userAccountIds) {
-        return query("SELECT " + COLUMNS + " FROM unnest(?::uuid[]) AS k(id) JOIN authenticator a ON a.user_account_id = k.id"
+        if (userAccountIds.isEmpty()) {
+            return List.of();
+        }
+        return query(true, "SELECT " + COLUMNS + " FROM unnest(?::uuid[]) AS k(id) JOIN authenticator a ON a.user_account_id = k.id"
                 + " JOIN user_account u ON u.id = a.user_account_id ORDER BY a.created_at, a.name",
                 (Object) userAccountIds.toArray(UUID[]::new));
     }
@@ -209,8 +212,16 @@ public class Authenticators {
     }
 
     private List<Authenticator> query(String sql, Object... parameters) {
+        return query(false, sql, parameters);
+    }
+
+    /** {@code planEachCall}: see {@link Jdbc#planEachCall}. */
+    private List<Authenticator> query(boolean planEachCall, String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(sql)) {
+            if (planEachCall) {
+                Jdbc.planEachCall(select);
+            }
             Jdbc.bind(select, parameters);
             List<Authenticator> found = new ArrayList<>();
             try (ResultSet row = select.executeQuery()) {

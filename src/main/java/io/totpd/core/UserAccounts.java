@@ -126,14 +126,15 @@ public class UserAccounts {
 
     /**
      * Those of {@code userIds} that exist in the tenant, by user id, as committed; the caller holds
-     * their locks. A join on the list, so each id is one index lookup: with {@code user_id = ANY (?)}
-     * and no statistics yet (a tenant an import is filling), PostgreSQL may scan the whole tenant.
+     * their locks: a join on the list, planned for each call, so that each id is one index lookup
+     * however the table has grown since the last plan (see {@link Jdbc#planEachCall}).
      */
     public Map<String, UserAccount> findAll(String tenant, Collection<String> userIds) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT " + COLUMNS + " FROM unnest(?::varchar[]) AS k(user_id)"
                                 + " JOIN user_account u ON u.tenant = ? AND u.user_id = k.user_id")) {
+            Jdbc.planEachCall(select);
             Jdbc.bind(select, userIds.toArray(String[]::new), tenant);
             Map<String, UserAccount> found = new HashMap<>();
             try (ResultSet row = select.executeQuery()) {

@@ -50,7 +50,10 @@ public class ImportResource {
         ImportService.OnConflict onConflict = ImportService.OnConflict.valueOf(
                 oneOf(request, "onConflict", List.of("skip", "replace"), "skip").toUpperCase(Locale.ROOT));
         BodyLimit.Capped capped = bodyLimit.capped(body);
-        try (ImportSource source = source(capped, headers)) {
+        String passphraseHeader = headers.getHeaderString("Pskc-Passphrase");
+        byte[] preSharedKey = preSharedKey(headers.getHeaderString("Pskc-Key"));
+        char[] passphrase = passphraseHeader == null ? null : passphraseHeader.toCharArray();
+        try (ImportSource source = source(capped, headers.getMediaType(), preSharedKey, passphrase)) {
             return imports.run(source, onConflict, dryRun);
         } catch (UncheckedIOException e) {
             throw ProblemType.INVALID_REQUEST.exception("the request body could not be read");
@@ -58,22 +61,26 @@ public class ImportResource {
             // A parser that wraps every read failure (StAX) hides the limit's 413 behind its own error.
             if (capped.exceeded()) {
                 throw ProblemType.PAYLOAD_TOO_LARGE.exception("the body is larger than the import limit "
-                        + "(totpd.import.max-body-size); the lines before that point are imported");
+                        + "(totpd.import.max-body-size)" + (dryRun ? "" : "; the batches before that point are imported"));
             }
             throw e;
+        } finally {
+            if (preSharedKey != null) {
+                java.util.Arrays.fill(preSharedKey, (byte) 0);
+            }
+            if (passphrase != null) {
+                java.util.Arrays.fill(passphrase, '\0');
+            }
         }
     }
 
-    private ImportSource source(InputStream body, HttpHeaders headers) {
-        MediaType type = headers.getMediaType();
+    private ImportSource source(InputStream body, MediaType type, byte[] preSharedKey, char[] passphrase) {
         if (type != null && type.isCompatible(MediaType.valueOf(NDJSON))) {
             return new NdjsonReader(body, lines);
         }
         if (type != null && type.isCompatible(MediaType.valueOf(PSKC))) {
-            String passphrase = headers.getHeaderString("Pskc-Passphrase");
             try {
-                return new PskcReader(body, preSharedKey(headers.getHeaderString("Pskc-Key")),
-                        passphrase == null ? null : passphrase.toCharArray());
+                return new PskcReader(body, preSharedKey, passphrase);
             } catch (ImportFileException e) {
                 throw ProblemType.INVALID_REQUEST.exception(e.getMessage());
             }

@@ -199,6 +199,15 @@ class NdjsonImportTest {
     }
 
     @Test
+    void theReportListsTheFirstThousandErrorsAndCountsTheRest() {
+        JsonPath report = imported("not json\n".repeat(1005), "");
+        assertEquals(1005, report.getInt("failed"));
+        assertEquals(1000, report.getList("errors").size());
+        assertEquals(1000, report.getInt("errors[999].line"));
+        assertEquals(5, report.getInt("errorsOmitted"));
+    }
+
+    @Test
     void anotherSecretUnderATakenNameIsAConflictUnlessReplaceIsAsked() {
         String userId = newUserId();
         byte[] first = secret(20);
