@@ -68,16 +68,18 @@ public class Authenticators {
 
     /**
      * The authenticators of several users, pending and active, for an import batch that holds their
-     * locks: a join on the list of ids, planned for each call, so that each id is one index lookup
-     * however the table has grown since the last plan (see {@link Jdbc#planEachCall}).
+     * locks: one index probe per user, as {@code UserAccounts} reads a list of users, so that no
+     * missing or stale statistics can make it a scan of the table.
      */
     public List<Authenticator> listAll(Collection<UUID> userAccountIds) {
         if (userAccountIds.isEmpty()) {
             return List.of();
         }
-        return query(true, "SELECT " + COLUMNS + " FROM unnest(?::uuid[]) AS k(id) JOIN authenticator a ON a.user_account_id = k.id"
-                + " JOIN user_account u ON u.id = a.user_account_id ORDER BY a.created_at, a.name",
-                (Object) userAccountIds.toArray(UUID[]::new));
+        return query("SELECT " + COLUMNS + " " + """
+                 FROM unnest(?::uuid[]) AS k(id)
+                 CROSS JOIN LATERAL (SELECT * FROM user_account WHERE id = k.id LIMIT 1) u
+                 CROSS JOIN LATERAL (SELECT * FROM authenticator WHERE user_account_id = u.id LIMIT 1000) a
+                 ORDER BY a.created_at, a.name""", (Object) userAccountIds.toArray(UUID[]::new));
     }
 
     /** Whether the user has an active authenticator: one a code can be checked against. */
@@ -212,16 +214,8 @@ public class Authenticators {
     }
 
     private List<Authenticator> query(String sql, Object... parameters) {
-        return query(false, sql, parameters);
-    }
-
-    /** {@code planEachCall}: see {@link Jdbc#planEachCall}. */
-    private List<Authenticator> query(boolean planEachCall, String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(sql)) {
-            if (planEachCall) {
-                Jdbc.planEachCall(select);
-            }
             Jdbc.bind(select, parameters);
             List<Authenticator> found = new ArrayList<>();
             try (ResultSet row = select.executeQuery()) {

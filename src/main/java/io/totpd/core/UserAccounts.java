@@ -126,15 +126,11 @@ public class UserAccounts {
 
     /**
      * Those of {@code userIds} that exist in the tenant, by user id, as committed; the caller holds
-     * their locks: a join on the list, planned for each call, so that each id is one index lookup
-     * however the table has grown since the last plan (see {@link Jdbc#planEachCall}).
+     * their locks. One index probe per id (see {@link #NAMED}).
      */
     public Map<String, UserAccount> findAll(String tenant, Collection<String> userIds) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM unnest(?::varchar[]) AS k(user_id)"
-                                + " JOIN user_account u ON u.tenant = ? AND u.user_id = k.user_id")) {
-            Jdbc.planEachCall(select);
+                PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + NAMED)) {
             Jdbc.bind(select, userIds.toArray(String[]::new), tenant);
             Map<String, UserAccount> found = new HashMap<>();
             try (ResultSet row = select.executeQuery()) {
@@ -150,10 +146,17 @@ public class UserAccounts {
     }
 
     /**
-     * Each user's active authenticators, one index lookup per user whatever the planner's statistics
-     * say: the LIMIT (never reached: a user has at most 100) keeps PostgreSQL from turning this into a
-     * join over the whole table, which it may choose for a table an import has just filled.
+     * The users a list of ids names ({@code ?::varchar[]}) in a tenant ({@code ?}), as {@code u}: one
+     * index probe per id, whatever the planner knows. Joined plainly, a table an import has just
+     * filled, with no statistics yet, is planned as a hash join over the whole tenant, and a plan
+     * cached while it was small stays a scan as it grows (bench/transfer saw both). A LATERAL
+     * subquery with a LIMIT (never reached: the pair is unique) cannot be flattened into such a join.
      */
+    private static final String NAMED = """
+            unnest(?::varchar[]) AS k(user_id)
+            CROSS JOIN LATERAL (SELECT * FROM user_account WHERE tenant = ? AND user_id = k.user_id LIMIT 1) u""";
+
+    /** Each user's active authenticators, as {@code a}: one index probe per user, as in {@link #NAMED} (a user has at most 100). */
     private static final String ACTIVE_OF_EACH = """
              LEFT JOIN LATERAL (SELECT * FROM authenticator a WHERE a.user_account_id = u.id AND a.state = 'ACTIVE'
                                  ORDER BY a.created_at, a.name LIMIT 1000) a ON true
@@ -172,9 +175,7 @@ public class UserAccounts {
 
     /** Those of {@code userIds} that exist in the tenant, with their active authenticators, in user-id order; see {@link #page}. */
     public List<SignIn> named(String tenant, Collection<String> userIds) {
-        return signIns("SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + " " + """
-                 FROM (SELECT u.* FROM unnest(?::varchar[]) AS k(user_id)
-                         JOIN user_account u ON u.tenant = ? AND u.user_id = k.user_id) u""" + ACTIVE_OF_EACH,
+        return signIns("SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + " FROM " + NAMED + ACTIVE_OF_EACH,
                 userIds.toArray(String[]::new), tenant);
     }
 

@@ -33,17 +33,6 @@ public final class Jdbc {
     }
 
     /**
-     * Has PostgreSQL plan {@code statement} for the values of each call, never once for all. pgjdbc
-     * prepares a statement on the server after five uses, and PostgreSQL may then keep a generic plan
-     * made while a table was empty, or had no statistics, long after it has grown: a lookup by a
-     * list of keys planned as a scan stays a scan. For the few statements an import runs per batch,
-     * where one plan per call costs nothing next to the rows it writes.
-     */
-    public static void planEachCall(PreparedStatement statement) throws SQLException {
-        statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
-    }
-
-    /**
      * Binds {@code parameters} from index 1; an {@link Instant} as a timestamptz, a {@code String[]} or
      * {@code UUID[]} as a PostgreSQL array (for {@code = ANY (?)}), anything else as pgjdbc maps it.
      */
