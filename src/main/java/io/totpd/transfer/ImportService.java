@@ -90,27 +90,30 @@ public class ImportService {
     public ImportReport run(ImportSource source, OnConflict onConflict, boolean dryRun) {
         ImportReport.Tally tally = new ImportReport.Tally();
         List<Entry> batch = new ArrayList<>(batchSize);
+        // Errors of lines read while a batch fills wait for it, so that the report lists every error
+        // in file order, those found on reading and those the batch finds (conflicts) alike.
+        List<ImportError> waiting = new ArrayList<>();
         Instant now = null;
         try {
             for (ImportItem item = source.next(); item != null; item = source.next()) {
                 tally.processed++;
-                if (batch.isEmpty()) {
+                if (batch.isEmpty() && waiting.isEmpty()) {
                     // Each batch is moved at its own time: its "step of the import" is now, not when the file began.
                     now = policy.now();
                 }
                 ImportItem checked = item instanceof Incoming incoming
                         ? ImportEntries.check(incoming, now, policy.maxDriftSteps) : item;
                 if (checked instanceof ImportError error) {
-                    tally.error(error);
+                    waiting.add(error);
                 } else {
                     batch.add((Entry) checked);
-                    if (batch.size() == batchSize) {
-                        apply(batch, onConflict, dryRun, now, tally);
-                    }
+                }
+                if (batch.size() == batchSize || waiting.size() == batchSize) {
+                    apply(batch, waiting, onConflict, dryRun, now, tally);
                 }
             }
-            if (!batch.isEmpty()) {
-                apply(batch, onConflict, dryRun, now, tally);
+            if (!batch.isEmpty() || !waiting.isEmpty()) {
+                apply(batch, waiting, onConflict, dryRun, now, tally);
             }
         } catch (ImportFileException e) {
             LOG.warnf("Import by caller '%s' stopped after %d lines: %s", caller.get().name(), tally.processed, e.getMessage());
@@ -127,19 +130,24 @@ public class ImportService {
         return report;
     }
 
-    /** One batch in one transaction (rolled back in a dry run); the tally learns its outcome only once it is over. */
-    private void apply(List<Entry> batch, OnConflict onConflict, boolean dryRun, Instant now, ImportReport.Tally tally) {
+    /**
+     * One batch in one transaction (rolled back in a dry run); the tally learns its outcome only once
+     * it is over, with the errors {@code waiting} since the batch began, in line order.
+     */
+    private void apply(List<Entry> batch, List<ImportError> waiting, OnConflict onConflict, boolean dryRun, Instant now,
+            ImportReport.Tally tally) {
         try {
-            BatchResult result = dryRun
-                    ? transactions.rehearse(() -> write(batch, onConflict, now))
+            BatchResult result = batch.isEmpty() ? new BatchResult()
+                    : dryRun ? transactions.rehearse(() -> write(batch, onConflict, now))
                     : transactions.write(() -> write(batch, onConflict, now));
             tally.created += result.created;
             tally.unchanged += result.unchanged;
             tally.replaced += result.replaced;
             tally.weakSecrets += result.weakSecrets;
-            result.errors.forEach(tally::error);
+            waiting.addAll(result.errors);
+            waiting.stream().sorted(java.util.Comparator.comparingLong(ImportError::line)).forEach(tally::error);
         } catch (RuntimeException e) {
-            if (!dryRun && tally.processed > batch.size()) {
+            if (!dryRun && !batch.isEmpty() && tally.processed > batch.size()) {
                 LOG.warnf("Import by caller '%s' failed after %d lines; the batches before line %d are imported, and the "
                         + "same file sent again finishes the job", caller.get().name(), tally.processed, batch.get(0).line());
             }
@@ -147,6 +155,7 @@ public class ImportService {
         } finally {
             batch.forEach(entry -> Arrays.fill(entry.secret(), (byte) 0));
             batch.clear();
+            waiting.clear();
         }
     }
 

@@ -104,7 +104,7 @@ final class NdjsonReader implements ImportSource {
         }
         if (line.otpauthUri() != null) {
             if (line.secret() != null || line.algorithm() != null || line.digits() != null || line.period() != null) {
-                return error(userId, "invalid-line", "give otpauthUri alone, or secret with algorithm, digits and period");
+                return error(userId, "invalid-line", "give otpauthUri alone, without secret, algorithm, digits or period");
             }
             KeyUri.Parsed uri;
             try {

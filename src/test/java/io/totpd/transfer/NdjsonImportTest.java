@@ -214,9 +214,9 @@ class NdjsonImportTest {
         byte[] second = secret(20);
         imported(line(userId, first, ",\"lastUsedStep\":" + (step() - 5)), "");
 
-        JsonPath skipped = imported(line(userId, second, ""), "");
-        assertEquals(counts(1, 0, 0, 0, 1, 0, 0), counts(skipped));
-        assertEquals("conflict", skipped.getString("errors[0].type"));
+        JsonPath skipped = imported(line(userId, second, "") + "not json\n", "");
+        assertEquals(counts(2, 0, 0, 0, 1, 1, 0), counts(skipped));
+        assertEquals(List.of("conflict", "invalid-line"), skipped.getList("errors.type"), "in file order");
         verify(userId, Oathtool.code(first, clock.instant())).then().statusCode(200);
 
         clock.advance(Duration.ofSeconds(30));
