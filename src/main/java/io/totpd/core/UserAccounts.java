@@ -163,14 +163,78 @@ public class UserAccounts {
             ORDER BY u.user_id, a.created_at, a.name""";
 
     /**
-     * A page of the tenant's users, in user-id order after {@code afterUserId} (empty for the first
-     * page), each with its active authenticators (none for some): an export's read, one round trip per
-     * page, so that a whole tenant streams with bounded memory. An empty page is the end.
+     * Every user of the tenant with its active authenticators (none for some), in user-id order, read
+     * from one snapshot through a server-side cursor: an export's read. The cursor walks the index
+     * once for the whole tenant, whatever the planner's statistics say (a keyset query per page was
+     * planned, with none, as a sort of the rest of the tenant every time), and each FETCH is a
+     * statement of its own, within {@code statement_timeout}. Holds one connection, in a read-only
+     * transaction of its own outside any JTA transaction, until closed.
      */
-    public List<SignIn> page(String tenant, String afterUserId, int users) {
-        return signIns("SELECT " + COLUMNS + ", " + Authenticators.COLUMNS + " " + """
-                 FROM (SELECT * FROM user_account WHERE tenant = ? AND user_id > ? ORDER BY user_id LIMIT ?) u""" + ACTIVE_OF_EACH,
-                tenant, afterUserId, users);
+    public TenantCursor tenant(String tenant) {
+        Connection connection = null;
+        try {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+            connection.setReadOnly(true);
+            try (PreparedStatement declare = connection.prepareStatement("DECLARE tenant_users NO SCROLL CURSOR FOR SELECT "
+                    + COLUMNS + ", " + Authenticators.COLUMNS + " FROM (SELECT * FROM user_account WHERE tenant = ?) u"
+                    + ACTIVE_OF_EACH)) {
+                declare.setString(1, tenant);
+                declare.execute();
+            }
+            return new TenantCursor(connection);
+        } catch (SQLException e) {
+            TenantCursor.release(connection);
+            throw Jdbc.failure("reading users", e);
+        }
+    }
+
+    /** See {@link #tenant}; not thread-safe. */
+    public static final class TenantCursor implements AutoCloseable {
+
+        private final Connection connection;
+        /** The last user of the previous fetch, whose rows may go on in the next. */
+        private SignIn carried;
+
+        private TenantCursor(Connection connection) {
+            this.connection = connection;
+        }
+
+        /** The next users, each complete with its active authenticators, from about {@code rows} rows; empty at the end. */
+        public List<SignIn> next(int rows) {
+            List<SignIn> users = new ArrayList<>();
+            if (carried != null) {
+                users.add(carried);
+                carried = null;
+            }
+            try (PreparedStatement fetch = connection.prepareStatement("FETCH " + rows + " FROM tenant_users");
+                    ResultSet row = fetch.executeQuery()) {
+                if (collect(row, users) == rows && users.size() > 1) {
+                    carried = users.remove(users.size() - 1);
+                }
+                return users;
+            } catch (SQLException e) {
+                throw Jdbc.failure("reading users", e);
+            }
+        }
+
+        @Override
+        public void close() {
+            release(connection);
+        }
+
+        private static void release(Connection connection) {
+            if (connection == null) {
+                return;
+            }
+            try (connection) {
+                connection.rollback();
+                connection.setReadOnly(false);
+                connection.setAutoCommit(true);
+            } catch (SQLException e) {
+                // The pool validates a connection before it lends it again.
+            }
+        }
     }
 
     /** Those of {@code userIds} that exist in the tenant, with their active authenticators, in user-id order; see {@link #page}. */
@@ -179,24 +243,35 @@ public class UserAccounts {
                 userIds.toArray(String[]::new), tenant);
     }
 
+    /**
+     * Adds the rows (a user's columns, then an authenticator's or nulls, ordered by user) to
+     * {@code users}, the first row's going on the last user there if it is the same; returns how many rows.
+     */
+    private static int collect(ResultSet row, List<SignIn> users) throws SQLException {
+        int rows = 0;
+        while (row.next()) {
+            rows++;
+            UUID id = row.getObject(1, UUID.class);
+            SignIn current = users.isEmpty() ? null : users.get(users.size() - 1);
+            if (current == null || !current.user().id.equals(id)) {
+                current = new SignIn(read(row), new ArrayList<>(2));
+                users.add(current);
+            }
+            Authenticator authenticator = Authenticators.read(row, COLUMN_COUNT + 1);
+            if (authenticator != null) {
+                current.active().add(authenticator);
+            }
+        }
+        return rows;
+    }
+
     private List<SignIn> signIns(String sql, Object... parameters) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(sql)) {
             Jdbc.bind(select, parameters);
             List<SignIn> found = new ArrayList<>();
             try (ResultSet row = select.executeQuery()) {
-                SignIn current = null;
-                while (row.next()) {
-                    UUID id = row.getObject(1, UUID.class);
-                    if (current == null || !current.user().id.equals(id)) {
-                        current = new SignIn(read(row), new ArrayList<>(2));
-                        found.add(current);
-                    }
-                    Authenticator authenticator = Authenticators.read(row, COLUMN_COUNT + 1);
-                    if (authenticator != null) {
-                        current.active().add(authenticator);
-                    }
-                }
+                collect(row, found);
             }
             return found;
         } catch (SQLException e) {

@@ -35,15 +35,15 @@ import org.jboss.logging.Logger;
  * {@code POST /import}, so the export of one instance, decrypted, is the import of another, replay
  * state included.
  *
- * <p>Users are read a page at a time in user-id order, one round trip per page, so a tenant of any
- * size streams with bounded memory. Each page's {@code exported} events commit before its lines are
+ * <p>Users are read a page at a time in user-id order, from one snapshot of the tenant (a cursor,
+ * {@link UserAccounts#tenant}), so a tenant of any size streams with bounded memory. Each page's {@code exported} events commit before its lines are
  * written: no secret leaves without its record.
  */
 @ApplicationScoped
 public class ExportService {
 
-    /** Users per page: a few hundred lines of JWE, some 300 KB, between two round trips. */
-    static final int PAGE_USERS = 500;
+    /** Rows per page (a user's authenticators are never split): some 500 lines of JWE, 350 KB, per round trip. */
+    static final int PAGE_ROWS = 500;
 
     private static final Logger LOG = Logger.getLogger(ExportService.class);
 
@@ -96,33 +96,18 @@ public class ExportService {
 
     private void stream(OutputStream out, Recipient recipient, String tenant, AuditTrail.Stamp stamp, List<String> named)
             throws IOException {
-        long exportedUsers = 0;
-        long lines = 0;
-        String after = "";
-        for (int page = 0; named == null || page * PAGE_USERS < named.size(); page++) {
-            List<SignIn> read = read(tenant, named, after, page);
-            if (read.isEmpty() && named == null) {
-                break;
-            }
-            after = read.isEmpty() ? after : read.get(read.size() - 1).user().userId;
-            List<SignIn> signIns = read.stream().filter(signIn -> !signIn.active().isEmpty()).toList();
-            AuditTrail.Stamp now = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
-            List<AuditEvents.Batch> events = new ArrayList<>(signIns.size());
-            for (SignIn signIn : signIns) {
-                events.add(new AuditEvents.Batch(now, signIn.user().userId, null, null, List.of(AuditEvent.Type.EXPORTED)));
-            }
-            transactions.write(() -> {
-                audit.recordAll(events);
-                return null;
-            });
-            for (SignIn signIn : signIns) {
-                for (Authenticator a : signIn.active()) {
-                    out.write(recipient.seal(plaintext(a, signIn.user().replayMark)).getBytes(StandardCharsets.US_ASCII));
-                    out.write('\n');
-                    lines++;
+        long[] counts = new long[2];
+        if (named == null) {
+            try (UserAccounts.TenantCursor cursor = users.tenant(tenant)) {
+                for (List<SignIn> page = cursor.next(PAGE_ROWS); !page.isEmpty(); page = cursor.next(PAGE_ROWS)) {
+                    write(page, out, recipient, stamp, counts);
                 }
             }
-            exportedUsers += signIns.size();
+        } else {
+            for (int from = 0; from < named.size(); from += PAGE_ROWS) {
+                List<String> slice = named.subList(from, Math.min(named.size(), from + PAGE_ROWS));
+                write(transactions.read(() -> users.named(tenant, slice)), out, recipient, stamp, counts);
+            }
         }
         out.flush();
         AuditTrail.Stamp end = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
@@ -131,16 +116,36 @@ public class ExportService {
             return null;
         });
         LOG.warnf("Export of tenant %s to caller '%s' finished: %d users, %d authenticators", tenant, stamp.caller(),
-                exportedUsers, lines);
+                counts[0], counts[1]);
     }
 
-    /** The next page: the users after {@code after}, or the {@code page}th slice of those named. */
-    private List<SignIn> read(String tenant, List<String> named, String after, int page) {
-        if (named == null) {
-            return transactions.read(() -> users.page(tenant, after, PAGE_USERS));
+    /**
+     * Writes the lines of the page's users that have an active authenticator, after their
+     * {@code exported} events have committed; adds to {@code counts} (users, lines).
+     */
+    private void write(List<SignIn> page, OutputStream out, Recipient recipient, AuditTrail.Stamp stamp, long[] counts)
+            throws IOException {
+        List<SignIn> exported = page.stream().filter(signIn -> !signIn.active().isEmpty()).toList();
+        if (exported.isEmpty()) {
+            return;
         }
-        List<String> slice = named.subList(page * PAGE_USERS, Math.min(named.size(), (page + 1) * PAGE_USERS));
-        return transactions.read(() -> users.named(tenant, slice));
+        AuditTrail.Stamp now = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
+        List<AuditEvents.Batch> events = new ArrayList<>(exported.size());
+        for (SignIn signIn : exported) {
+            events.add(new AuditEvents.Batch(now, signIn.user().userId, null, null, List.of(AuditEvent.Type.EXPORTED)));
+        }
+        transactions.write(() -> {
+            audit.recordAll(events);
+            return null;
+        });
+        for (SignIn signIn : exported) {
+            for (Authenticator a : signIn.active()) {
+                out.write(recipient.seal(plaintext(a, signIn.user().replayMark)).getBytes(StandardCharsets.US_ASCII));
+                out.write('\n');
+                counts[1]++;
+            }
+        }
+        counts[0] += exported.size();
     }
 
     /** The import line of one authenticator: its key as an otpauth URI, and the user's replay mark in its period. */
