@@ -154,12 +154,50 @@ public class Authenticators {
     }
 
     /**
-     * Key rotation: up to {@code limit} rows after {@code after} (by id) whose secret is not under
-     * {@code keyId}, locked until the transaction ends; rows another transaction holds are skipped.
+     * Where a key rotation's walk is, in the order of index {@code authenticator_secret_key}
+     * ({@code secret_key_id, id}): in the key ids that sort {@code below} the first key's, or above
+     * them, after the row of {@code keyId} and {@code id}. The walk never passes through the rows of the
+     * first key, so it costs the rows on other keys, not the table.
      */
-    public List<Authenticator> lockOnOtherKeys(String keyId, UUID after, int limit) {
-        return query("SELECT " + COLUMNS + FROM + "WHERE a.secret_key_id <> ? AND a.id > ? ORDER BY a.id LIMIT ? "
-                + "FOR UPDATE OF a SKIP LOCKED", keyId, after, limit);
+    public record KeyPosition(boolean below, String keyId, UUID id) {
+        public static final KeyPosition START = new KeyPosition(true, "", new UUID(0, 0));
+
+        static KeyPosition above(String keyId) {
+            return new KeyPosition(false, keyId, new UUID(-1, -1));
+        }
+    }
+
+    /** A batch of a rotation's walk, and where the next one starts. */
+    public record OnOtherKeys(List<Authenticator> rows, KeyPosition next) {
+    }
+
+    /**
+     * Key rotation: up to {@code limit} rows after {@code after} whose secret is not under
+     * {@code keyId}, locked until the transaction ends; rows another transaction holds are skipped.
+     * No rows: the walk is over.
+     */
+    public OnOtherKeys lockOnOtherKeys(String keyId, KeyPosition after, int limit) {
+        KeyPosition from = after;
+        if (from.below()) {
+            List<Authenticator> rows = lockAfter("a.secret_key_id < ?", keyId, from, limit);
+            if (!rows.isEmpty()) {
+                return new OnOtherKeys(rows, next(true, rows));
+            }
+            from = KeyPosition.above(keyId);
+        }
+        List<Authenticator> rows = lockAfter("a.secret_key_id > ?", keyId, from, limit);
+        return new OnOtherKeys(rows, rows.isEmpty() ? from : next(false, rows));
+    }
+
+    private List<Authenticator> lockAfter(String range, String keyId, KeyPosition after, int limit) {
+        return query("SELECT " + COLUMNS + FROM + "WHERE " + range + " AND (a.secret_key_id, a.id) > (?, ?)"
+                + " ORDER BY a.secret_key_id, a.id LIMIT ? FOR UPDATE OF a SKIP LOCKED", keyId, after.keyId(), after.id(), limit);
+    }
+
+    /** Taken before the rows are sealed again, which changes their key id. */
+    private static KeyPosition next(boolean below, List<Authenticator> rows) {
+        Authenticator last = rows.get(rows.size() - 1);
+        return new KeyPosition(below, last.secret.secretKeyId, last.id);
     }
 
     /** Key rotation: writes a row's new ciphertext and key id only. */
@@ -168,12 +206,17 @@ public class Authenticators {
                 a.secret.secretKeyId, a.secret.secretCiphertext, a.id);
     }
 
-    /** How many secrets are under another key than {@code keyId}. */
+    /**
+     * How many secrets are under another key than {@code keyId}: two ranges of index
+     * {@code authenticator_secret_key}, empty in steady state, instead of a scan of the table.
+     */
     public long countOnOtherKeys(String keyId) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement count = connection.prepareStatement(
-                        "SELECT count(*) FROM authenticator WHERE secret_key_id <> ?")) {
+                PreparedStatement count = connection.prepareStatement("""
+                        SELECT (SELECT count(*) FROM authenticator WHERE secret_key_id < ?)
+                             + (SELECT count(*) FROM authenticator WHERE secret_key_id > ?)""")) {
             count.setString(1, keyId);
+            count.setString(2, keyId);
             try (ResultSet row = count.executeQuery()) {
                 row.next();
                 return row.getLong(1);

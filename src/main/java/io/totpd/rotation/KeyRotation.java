@@ -47,7 +47,6 @@ public class KeyRotation {
 
     private static final Logger LOG = Logger.getLogger(KeyRotation.class);
     /** Below every random (version 4) UUID: where a walk by id starts. */
-    private static final UUID BEFORE_FIRST = new UUID(0, 0);
     /** Enough to name every broken row of a damaged table once, without growing without bound. */
     private static final int REPORTED_ROWS_LIMIT = 10_000;
 
@@ -89,9 +88,10 @@ public class KeyRotation {
     }
 
     /**
-     * Walks the authenticators once by id, re-encrypting under the first key every
-     * row on another key that no other transaction holds, in batches of {@code rotation-batch} rows per
-     * transaction. Moves nothing while another live replica has another first key. Afterwards, even
+     * Walks the authenticators on other keys once, in the order of their key id and id (through index
+     * {@code authenticator_secret_key}, so a run costs the rows left to move, not the table),
+     * re-encrypting under the first key every row that no other transaction holds, in batches of
+     * {@code rotation-batch} rows per transaction. Moves nothing while another live replica has another first key. Afterwards, even
      * after a failure, {@code totpd_secrets_on_old_keys} is recounted; {@code totpd_secrets_undecryptable}
      * is set by every run that walks the table to the end.
      *
@@ -124,35 +124,36 @@ public class KeyRotation {
         long skipped;
     }
 
-    /** The outcome of one batch: rows moved and skipped, and the last id it locked (null: the table is done). */
-    private record Batch(int moved, int skipped, UUID last, boolean halted) {
+    /** The outcome of one batch: rows moved and skipped, and where the next starts (null: the walk is done). */
+    private record Batch(int moved, int skipped, Authenticators.KeyPosition next, boolean halted) {
         static final Batch HALTED = new Batch(0, 0, null, true);
     }
 
     /** Walks the table to its end; false if the walk stopped because the replicas disagree or this one stops. */
     private boolean walk(Walk walk) {
-        UUID cursor = BEFORE_FIRST;
+        Authenticators.KeyPosition cursor = Authenticators.KeyPosition.START;
         while (true) {
-            UUID after = cursor;
+            Authenticators.KeyPosition after = cursor;
             Batch batch = QuarkusTransaction.requiringNew().call(() -> rotateBatch(after));
             if (batch.halted()) {
                 return false;
             }
             walk.moved += batch.moved();
             walk.skipped += batch.skipped();
-            if (batch.last() == null) {
+            if (batch.next() == null) {
                 return true;
             }
-            // Strictly after the last locked id: a skipped row is never met twice in one run.
-            cursor = batch.last();
+            // Strictly after the last locked row: a skipped row is never met twice in one run.
+            cursor = batch.next();
         }
     }
 
-    private Batch rotateBatch(UUID after) {
+    private Batch rotateBatch(Authenticators.KeyPosition after) {
         if (!everyReplicaEncryptsWithThisKey()) {
             return Batch.HALTED;
         }
-        List<Authenticator> rows = authenticators.lockOnOtherKeys(primaryKeyId, after, batchSize);
+        Authenticators.OnOtherKeys batch = authenticators.lockOnOtherKeys(primaryKeyId, after, batchSize);
+        List<Authenticator> rows = batch.rows();
         int moved = 0;
         int skipped = 0;
         for (Authenticator row : rows) {
@@ -172,7 +173,7 @@ public class KeyRotation {
             authenticators.reseal(row);
             moved++;
         }
-        return new Batch(moved, skipped, rows.isEmpty() ? null : rows.get(rows.size() - 1).id, false);
+        return new Batch(moved, skipped, rows.isEmpty() ? null : batch.next(), false);
     }
 
     /** Renews this replica's heartbeat and applies the rollout rule; says so once when the answer changes. */
