@@ -1,6 +1,7 @@
 package io.totpd.core;
 
 import io.totpd.audit.AuditEvents;
+import io.totpd.db.DatabaseFailure;
 import io.totpd.db.Jdbc;
 import jakarta.inject.Singleton;
 import java.sql.Connection;
@@ -104,7 +105,8 @@ public class UserAccounts {
      * Writes what a check of a code changed in {@code user} (state, replay mark, last sign-in, last
      * device, TOTP budget) and in the {@code devices} named, together with the events; all of it only
      * if the user's row is still at the version that was read. False when another write got there
-     * first: nothing was written, and the check must be made again.
+     * first, or the statement lost a race (SQLSTATE 40001 or 40P01): nothing was written, and the
+     * check must be made again.
      */
     public boolean signIn(UserAccount user, DeviceWrites devices, AuditEvents.Batch events) {
         try (Connection connection = dataSource.getConnection();
@@ -115,6 +117,12 @@ public class UserAccounts {
             AuditEvents.bind(write, 14, events);
             return write.executeUpdate() > 0;
         } catch (SQLException e) {
+            if (DatabaseFailure.of(e).orElse(null) == DatabaseFailure.LOST_RACE) {
+                // A serialization failure or deadlock rolled the one statement back whole: the same as a
+                // version that moved on, so the check is made again (what PostgreSQL-compatible engines
+                // such as CockroachDB raise under contention where PostgreSQL lets the version decide).
+                return false;
+            }
             throw Jdbc.failure("writing a sign-in", e);
         }
     }

@@ -10,6 +10,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.totpd.TotpdConfig;
 import io.totpd.crypto.KeyRing;
 import io.totpd.crypto.SecretUnavailableException;
+import io.totpd.db.Transactions;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Arrays;
@@ -51,6 +52,7 @@ public class KeyRotation {
     private static final int REPORTED_ROWS_LIMIT = 10_000;
 
     private final Authenticators authenticators;
+    private final Transactions transactions;
     private final SealedSecrets secrets;
     private final KeyRingMembers members;
     private final String primaryKeyId;
@@ -60,9 +62,10 @@ public class KeyRotation {
     private final Set<UUID> reported = ConcurrentHashMap.newKeySet();
     private volatile boolean waitingForRollout;
 
-    KeyRotation(Authenticators authenticators, SealedSecrets secrets, KeyRingMembers members, KeyRing keys,
-            TotpdConfig config, MeterRegistry metrics) {
+    KeyRotation(Authenticators authenticators, Transactions transactions, SealedSecrets secrets, KeyRingMembers members,
+            KeyRing keys, TotpdConfig config, MeterRegistry metrics) {
         this.authenticators = authenticators;
+        this.transactions = transactions;
         this.secrets = secrets;
         this.members = members;
         this.primaryKeyId = keys.primaryId();
@@ -134,7 +137,8 @@ public class KeyRotation {
         Authenticators.KeyPosition cursor = Authenticators.KeyPosition.START;
         while (true) {
             Authenticators.KeyPosition after = cursor;
-            Batch batch = QuarkusTransaction.requiringNew().call(() -> rotateBatch(after));
+            // A batch that lost a race (40001, 40P01) was rolled back whole and runs again.
+            Batch batch = transactions.write(() -> rotateBatch(after));
             if (batch.halted()) {
                 return false;
             }

@@ -5,6 +5,7 @@ import static io.totpd.support.Users.activated;
 import static io.totpd.support.Users.eventTypes;
 import static io.totpd.support.Users.newUserId;
 import static io.totpd.support.Users.recover;
+import static io.totpd.support.Users.verify;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A serialization failure (40001) or deadlock (40P01) means the transaction lost a race and was
  * rolled back whole (REQUIREMENTS 26): it is run again, a bounded number of times, and after that the
- * caller hears 409 conflict with Retry-After, never 500. The database is made to raise them by a
- * trigger that fails the first n writes of one test user's backup codes.
+ * caller hears 409 conflict with Retry-After, never 500; /verify checks again, as after a lost
+ * compare-and-set. The database is made to raise them by a trigger that fails the first n writes of
+ * one test user's rows.
  */
 @QuarkusTest
 class LostRaceTest {
@@ -55,23 +57,48 @@ class LostRaceTest {
         recover(userId, user.backupCodes().get(0)).then().statusCode(200);
     }
 
+    @Test
+    void aVerifyThatLostARaceChecksAgainAsAfterALostCompareAndSet() throws Exception {
+        for (String sqlState : List.of("40001", "40P01")) {
+            String userId = newUserId();
+            Activated user = activated(userId, clock);
+            clock.advance(java.time.Duration.ofSeconds(30));
+            String code = io.totpd.support.Users.code(user.secret(), clock, 0);
+            failingFirstUserWrites(userId, 2, sqlState, () -> verify(userId, code).then().statusCode(200));
+            verify(userId, code).then().statusCode(422).body("type", equalTo("urn:totpd:problem:code-already-used"));
+            assertEquals(List.of("replayed", "verified", "activated", "enrolled"), eventTypes(userId), "one event per outcome");
+        }
+    }
+
+    /** Runs {@code request} while the first {@code times} writes of the user's row fail with {@code sqlState}. */
+    private void failingFirstUserWrites(String userId, int times, String sqlState, Runnable request) throws SQLException {
+        inject("user_account", "NEW.tenant = 'acme' AND NEW.user_id = '" + userId + "'", userId, times, sqlState, request);
+    }
+
     /** Runs {@code request} while the first {@code times} backup-code writes of the user fail with {@code sqlState}. */
     private void failingFirstWrites(String userId, int times, String sqlState, Runnable request) throws SQLException {
+        inject("backup_code", "NEW.user_account_id = (SELECT id FROM user_account WHERE tenant = 'acme' AND user_id = '"
+                + userId + "')", userId, times, sqlState, request);
+    }
+
+    /** A trigger on {@code table} that fails the first {@code times} writes of rows matching {@code condition}. */
+    private void inject(String table, String condition, String userId, int times, String sqlState, Runnable request)
+            throws SQLException {
         String name = "lost_race_" + Math.abs(userId.hashCode());
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             // A sequence, because it counts outside the transactions it fails: a rollback does not reset it.
             sql.execute("CREATE SEQUENCE " + name);
             sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    + "IF NEW.user_account_id = (SELECT id FROM user_account WHERE tenant = 'acme' AND user_id = '" + userId + "') "
-                    + "AND nextval('" + name + "') <= " + times + " THEN "
+                    + "IF " + condition + " AND nextval('" + name + "') <= " + times + " THEN "
                     + "RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END IF; RETURN NEW; END $$");
-            sql.execute("CREATE TRIGGER " + name + " BEFORE INSERT ON backup_code FOR EACH ROW EXECUTE FUNCTION " + name + "()");
+            sql.execute("CREATE TRIGGER " + name + " BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
+                    + name + "()");
         }
         try {
             request.run();
         } finally {
             try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER " + name + " ON backup_code");
+                sql.execute("DROP TRIGGER " + name + " ON " + table);
                 sql.execute("DROP FUNCTION " + name + "()");
                 sql.execute("DROP SEQUENCE " + name);
             }

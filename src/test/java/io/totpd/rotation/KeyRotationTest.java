@@ -161,6 +161,36 @@ class KeyRotationTest {
         assertEquals(onOldKeys, gauge(metrics, "totpd_secrets_undecryptable"));
     }
 
+    @Test
+    void aBatchThatLostARaceRunsAgainAndEveryRowMoves() throws SQLException {
+        Aead retiring = new Aead(KeyRing.parse(List.of(RETIRING_KEY)));
+        List<UUID> rows = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            rows.add(insert("factor", retiring, Secrets.generate(), false));
+        }
+        // The first write of one row fails as CockroachDB or a deadlock would fail it: the batch rolls back.
+        String name = "rotation_race_" + Math.abs(rows.get(1).hashCode());
+        try (Connection connection = database.getConnection(); java.sql.Statement sql = connection.createStatement()) {
+            sql.execute("CREATE SEQUENCE " + name);
+            sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '"
+                    + rows.get(1) + "' AND nextval('" + name + "') = 1 THEN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; "
+                    + "END IF; RETURN NEW; END $$");
+            sql.execute("CREATE TRIGGER " + name + " BEFORE UPDATE ON authenticator FOR EACH ROW EXECUTE FUNCTION " + name + "()");
+        }
+        try {
+            assertEquals(4, assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rotation.run()));
+        } finally {
+            try (Connection connection = database.getConnection(); java.sql.Statement sql = connection.createStatement()) {
+                sql.execute("DROP TRIGGER " + name + " ON authenticator");
+                sql.execute("DROP FUNCTION " + name + "()");
+                sql.execute("DROP SEQUENCE " + name);
+            }
+        }
+        for (UUID row : rows) {
+            assertEquals("development-only", stored("factor", row).keyId());
+        }
+    }
+
     private record Stored(String keyId, byte[] ciphertext) {
     }
 
