@@ -63,5 +63,10 @@ public class AuditTrail {
 
     /** Who, in which request and when: what every event of this request carries. */
     public record Stamp(String tenant, String caller, String requestId, Instant occurredAt) {
+
+        /** The same caller and request at another moment (an export writes its events as it goes). */
+        public Stamp at(Instant moment) {
+            return new Stamp(tenant, caller, requestId, moment);
+        }
     }
 }

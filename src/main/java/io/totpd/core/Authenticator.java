@@ -50,6 +50,17 @@ public class Authenticator {
         }
     }
 
+    /** A new row of {@code user}'s, with a fresh id and {@code name}; its state and secret are the caller's to set. */
+    public static Authenticator newOf(UserAccount user, String name) {
+        Authenticator a = new Authenticator();
+        a.id = UUID.randomUUID();
+        a.userAccountId = user.id;
+        a.tenant = user.tenant;
+        a.userId = user.userId;
+        a.name = name;
+        return a;
+    }
+
     public boolean isActive() {
         return state == State.ACTIVE;
     }

@@ -305,12 +305,7 @@ public class EnrollmentService {
     }
 
     private Authenticator newPending(UserAccount user, String name, String accountName, Instant now) {
-        Authenticator pending = new Authenticator();
-        pending.id = UUID.randomUUID();
-        pending.userAccountId = user.id;
-        pending.tenant = user.tenant;
-        pending.userId = user.userId;
-        pending.name = name;
+        Authenticator pending = Authenticator.newOf(user, name);
         pending.state = Authenticator.State.PENDING;
         restart(pending, accountName, now);
         return pending;

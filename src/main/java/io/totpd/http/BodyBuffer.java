@@ -1,6 +1,5 @@
 package io.totpd.http;
 
-import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
@@ -26,7 +25,7 @@ public class BodyBuffer implements ReaderInterceptor {
         }
         byte[] body = context.getInputStream().readNBytes((int) BodyLimit.MAX_BYTES + 1);
         if (body.length > BodyLimit.MAX_BYTES) {
-            throw ProblemType.PAYLOAD_TOO_LARGE.exception("the body is larger than " + BodyLimit.MAX_BYTES + " bytes");
+            throw BodyLimit.tooLarge(BodyLimit.MAX_BYTES);
         }
         context.setInputStream(new ByteArrayInputStream(body));
         return context.proceed();

@@ -15,6 +15,21 @@ public final class QueryParameters {
     }
 
     /**
+     * The query parameter {@code name} of the request as one of {@code values}, or {@code absent} when
+     * the query does not name it; anything else (empty, repeated, another value) is a 400.
+     */
+    public static String oneOf(UriInfo request, String name, List<String> values, String absent) {
+        List<String> given = request.getQueryParameters(true).get(name);
+        if (given == null || given.isEmpty()) {
+            return absent;
+        }
+        if (given.size() > 1 || !values.contains(given.get(0))) {
+            throw ProblemType.INVALID_REQUEST.exception(name + ": must be one of " + String.join(", ", values) + ", given once");
+        }
+        return given.get(0);
+    }
+
+    /**
      * The query parameter {@code name} of the request as a number from {@code min} to {@code max}, or
      * {@code absent} when the query does not name it; anything else (empty, repeated, not ASCII
      * digits, out of range) is a 400.

@@ -110,7 +110,7 @@ public class ExportService {
             }
         }
         out.flush();
-        AuditTrail.Stamp end = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
+        AuditTrail.Stamp end = stamp.at(policy.now());
         transactions.write(() -> {
             audit.recordAll(List.of(new AuditEvents.Batch(end, null, null, null, List.of(AuditEvent.Type.EXPORT))));
             return null;
@@ -129,7 +129,7 @@ public class ExportService {
         if (exported.isEmpty()) {
             return;
         }
-        AuditTrail.Stamp now = new AuditTrail.Stamp(stamp.tenant(), stamp.caller(), stamp.requestId(), policy.now());
+        AuditTrail.Stamp now = stamp.at(policy.now());
         List<AuditEvents.Batch> events = new ArrayList<>(exported.size());
         for (SignIn signIn : exported) {
             events.add(new AuditEvents.Batch(now, signIn.user().userId, null, null, List.of(AuditEvent.Type.EXPORTED)));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
 import io.totpd.http.BodyLimit;
+import io.totpd.http.QueryParameters;
 import io.totpd.problem.ProblemType;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -46,9 +47,9 @@ public class ImportResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     public ImportReport importAuthenticators(InputStream body, @Context HttpHeaders headers, @Context UriInfo request) {
-        boolean dryRun = "true".equals(oneOf(request, "dryRun", List.of("true", "false"), "false"));
+        boolean dryRun = "true".equals(QueryParameters.oneOf(request, "dryRun", List.of("true", "false"), "false"));
         ImportService.OnConflict onConflict = ImportService.OnConflict.valueOf(
-                oneOf(request, "onConflict", List.of("skip", "replace"), "skip").toUpperCase(Locale.ROOT));
+                QueryParameters.oneOf(request, "onConflict", List.of("skip", "replace"), "skip").toUpperCase(Locale.ROOT));
         BodyLimit.Capped capped = bodyLimit.capped(body);
         String passphraseHeader = headers.getHeaderString("Pskc-Passphrase");
         byte[] preSharedKey = preSharedKey(headers.getHeaderString("Pskc-Key"));
@@ -98,17 +99,5 @@ public class ImportResource {
         } catch (IllegalArgumentException e) {
             throw ProblemType.INVALID_REQUEST.exception("Pskc-Key: must be the key in Base64");
         }
-    }
-
-    /** A query parameter that may be absent, or one of {@code values}, given once. */
-    private static String oneOf(UriInfo request, String name, List<String> values, String absent) {
-        List<String> given = request.getQueryParameters(true).get(name);
-        if (given == null || given.isEmpty()) {
-            return absent;
-        }
-        if (given.size() > 1 || !values.contains(given.get(0))) {
-            throw ProblemType.INVALID_REQUEST.exception(name + ": must be one of " + String.join(", ", values) + ", given once");
-        }
-        return given.get(0);
     }
 }

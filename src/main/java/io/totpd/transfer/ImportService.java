@@ -215,7 +215,7 @@ public class ImportService {
                             "the user has " + kept + " authenticators, the most allowed (totpd.authenticators.max-per-user)"));
                     continue;
                 }
-                named = newAuthenticator(user, entry.name());
+                named = Authenticator.newOf(user, entry.name());
                 all.add(named);
                 inserted.add(named);
                 result.created++;
@@ -238,16 +238,6 @@ public class ImportService {
         authenticators.updateAll(List.copyOf(updated));
         audit.recordAll(events);
         return result;
-    }
-
-    private static Authenticator newAuthenticator(UserAccount user, String name) {
-        Authenticator a = new Authenticator();
-        a.id = UUID.randomUUID();
-        a.userAccountId = user.id;
-        a.tenant = user.tenant;
-        a.userId = user.userId;
-        a.name = name;
-        return a;
     }
 
     /** Makes {@code a} the active authenticator the entry describes, its secret sealed as an active one. */
