@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.totpd.audit.PartitionInterval;
 import io.totpd.otp.HmacAlgorithm;
 import java.time.Duration;
 import io.totpd.caller.Scope;
@@ -66,9 +67,20 @@ public interface TotpdConfig {
     }
 
     interface AuditConfig {
-        /** How long audit events are kept, also after the user is deleted. */
+        /**
+         * How long audit events are kept, also after the user is deleted. Events go by whole
+         * partitions: each is dropped once the last moment it covers is older than this, so an event
+         * lives at most one {@link #partition} longer.
+         */
         @WithDefault("400d")
         Duration retention();
+
+        /**
+         * How much time one partition of the audit trail covers: {@code day}, {@code week} or
+         * {@code month}. A change applies to the partitions made from then on.
+         */
+        @WithDefault("month")
+        PartitionInterval partition();
     }
 
     /**

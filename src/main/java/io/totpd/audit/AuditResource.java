@@ -42,13 +42,16 @@ public class AuditResource {
         this.caller = caller;
     }
 
-    /** A user's events, newest first; also of a deleted user, whose trail outlives the user. */
+    /**
+     * A user's events, newest first (by time, then id), a page after the event {@code before} names;
+     * also of a deleted user, whose trail outlives the user.
+     */
     @GET
     public EventPage list(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @Context UriInfo request) {
         int size = (int) QueryParameters.wholeNumber(request, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT);
-        long before = QueryParameters.wholeNumber(request, "before", 1, Long.MAX_VALUE, Long.MAX_VALUE);
-        List<Event> page = events.page(caller.tenant(), userId, before, size).stream()
+        long before = QueryParameters.wholeNumber(request, "before", 1, Long.MAX_VALUE, 0);
+        List<Event> page = events.page(caller.tenant(), userId, before == 0 ? null : before, size).stream()
                 .map(e -> new Event(e.id(), e.type().name().toLowerCase(Locale.ROOT), e.method(), e.occurredAt(), e.caller(),
                         e.requestId(), e.authenticatorId()))
                 .toList();

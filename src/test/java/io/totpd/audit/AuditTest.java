@@ -23,6 +23,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,7 @@ class AuditTest {
     AgroalDataSource database;
 
     @Inject
-    AuditRetention retention;
+    AuditPartitions partitions;
 
     @Test
     void aFullLifecycleIsRecordedInOrderWithoutASecret() throws SQLException {
@@ -133,7 +135,7 @@ class AuditTest {
     }
 
     @Test
-    void eventsOutliveTheFactorButNotTheirRetention() {
+    void eventsOutliveTheFactorButNotTheirRetention() throws SQLException {
         String old = newUserId();
         activated(old, clock);
         api().delete("/users/" + old).then().statusCode(204);
@@ -142,11 +144,33 @@ class AuditTest {
         clock.advance(Duration.ofDays(400).plusSeconds(1));
         String recent = newUserId();
         activated(recent, clock);
-        retention.purge();
+        assertEquals(List.of("audit_event_default"), partitionsHolding(recent), "no partition covers this far ahead yet");
+        partitions.run();
+        assertEquals(List.of("audit_event_" + DateTimeFormatter.BASIC_ISO_DATE.format(clock.instant().atOffset(ZoneOffset.UTC)
+                .toLocalDate().withDayOfMonth(1))), partitionsHolding(recent), "moved into the partition made for it");
+        api().get("/users/" + old + "/events").then().body("events.size()", equalTo(3));
 
+        // Past retention, but events go by whole months: these stay until their month has wholly passed.
+        clock.advance(Duration.ofDays(31));
+        partitions.run();
         api().get("/users/" + old + "/events").then().body("events.size()", equalTo(0));
         api().get("/users/" + recent + "/events").then().body("events.size()", equalTo(2))
                 .body("events[0].occurredAt", notNullValue());
+    }
+
+    private List<String> partitionsHolding(String userId) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection connection = database.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT DISTINCT tableoid::regclass::text FROM audit_event WHERE user_id = ?")) {
+            select.setString(1, userId);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    names.add(row.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     private String everythingStoredFor(String userId) throws SQLException {
