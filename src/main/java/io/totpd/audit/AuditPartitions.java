@@ -86,11 +86,12 @@ public class AuditPartitions {
             if (partition.to().isAfter(cutoff)) {
                 break;
             }
+            long started = System.nanoTime();
             if (!attempt(() -> events.dropPartition(partition, LOCK_WAIT))) {
                 return;
             }
-            LOG.infof("Dropped the audit events from %s to %s (partition %s), past their retention of %s",
-                    partition.from(), partition.to(), partition.name(), retention);
+            LOG.infof("Dropped the audit events from %s to %s (partition %s), past their retention of %s, in %d ms",
+                    partition.from(), partition.to(), partition.name(), retention, (System.nanoTime() - started) / 1_000_000);
         }
     }
 
