@@ -18,7 +18,8 @@ import javax.sql.DataSource;
 import org.jboss.logging.Logger;
 
 /**
- * The door to table {@code audit_event}: every insert, read and purge of events, in plain JDBC.
+ * The door to table {@code audit_event}: every insert and read of events, and the making and
+ * dropping of its partitions, in plain JDBC.
  *
  * <p>The table is partitioned by {@code occurred_at} (migration V7): {@link AuditPartitions} decides
  * which partitions to make and drop, this class makes and drops them.
