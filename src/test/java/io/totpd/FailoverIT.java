@@ -193,8 +193,10 @@ class FailoverIT {
                 Set<String> signedIn = load.matching(e -> e.status == 200 && e.step == target).stream()
                         .map(e -> e.userId).collect(Collectors.toSet());
                 if (signedIn.size() == users.size() && TOTP.step(Instant.now()) == target) {
+                    // Taken before the kill, so that no 503 or readiness change can come before it.
+                    Instant killed = Instant.now();
                     cluster(Duration.ofSeconds(30), "crash", CLUSTER.toString(), "node1");
-                    return Instant.now();
+                    return killed;
                 }
                 Thread.sleep(20);
             }
