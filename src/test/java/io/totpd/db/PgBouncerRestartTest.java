@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -42,12 +42,11 @@ class PgBouncerRestartTest {
     @Inject
     TestClock clock;
 
-    @ConfigProperty(name = EmbeddedPostgresResource.PGBOUNCER_DIRECTORY)
-    String pgBouncerDirectory;
-
     @Test
     void theServiceWorksAgainByItselfAfterPgBouncerRestarts() throws Exception {
-        PgBouncer pgBouncer = PgBouncer.in(Path.of(pgBouncerDirectory));
+        // Read here, not injected: the class is a bean of every test run's application, also of the
+        // run without PgBouncer, where the property does not exist.
+        PgBouncer pgBouncer = PgBouncer.in(Path.of(ConfigProvider.getConfig().getValue(EmbeddedPostgresResource.PGBOUNCER_DIRECTORY, String.class)));
         String userId = newUserId();
         Activated user = activated(userId, clock);
         // Several requests at once, so that the service's pool holds several connections to be cut.
