@@ -11,7 +11,9 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
  * connections give up on any answer after 2 s (pgjdbc's {@code socketTimeout}, see
  * application.properties), and a migration that rewrites a large table (V7 copies the audit trail)
  * runs for minutes. An explicit {@code quarkus.flyway.jdbc-url} (a direct URL behind a pooler) is
- * left as Quarkus set it.
+ * left as Quarkus set it. Either way the connection starts without a statement timeout, unless
+ * {@code quarkus.flyway.init-sql} says otherwise (V7, which locks the busiest table, sets its own
+ * {@code lock_timeout}).
  */
 @Singleton
 public class MigrationConnection implements FlywayConfigurationCustomizer {
@@ -35,6 +37,10 @@ public class MigrationConnection implements FlywayConfigurationCustomizer {
     public void customize(FluentConfiguration configuration) {
         if (migrationUrl.isEmpty() && url.isPresent()) {
             configuration.dataSource(url.get(), username.orElse(null), password.orElse(null));
+        }
+        // Behind a pooler the statement timeout is set on the role (deploy/README.md), and would apply here too.
+        if (configuration.getInitSql() == null) {
+            configuration.initSql("SET statement_timeout = 0");
         }
     }
 }
