@@ -79,6 +79,7 @@ public class AuditPartitions {
             if (!attempt(() -> events.createPartition(from, to, LOCK_WAIT))) {
                 return;
             }
+            LOG.infof("Made the audit events' partition from %s to %s", from, to);
             covered = to;
         }
         Instant cutoff = now.minus(retention);

@@ -11,6 +11,8 @@ import java.util.List;
  */
 public final class QueryParameters {
 
+    private static final long MAX_18_DIGITS = 999_999_999_999_999_999L;
+
     private QueryParameters() {
     }
 
@@ -49,6 +51,8 @@ public final class QueryParameters {
                 return number;
             }
         }
-        throw ProblemType.INVALID_REQUEST.exception(name + ": must be a whole number from " + min + " to " + max);
+        // At most 18 digits, so that the number always fits a long: say so rather than name a larger maximum.
+        throw ProblemType.INVALID_REQUEST.exception(name + ": must be a whole number from " + min + " to "
+                + (max > MAX_18_DIGITS ? MAX_18_DIGITS + " (at most 18 digits)" : max));
     }
 }

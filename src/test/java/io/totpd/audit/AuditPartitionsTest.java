@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The audit trail's partitions (migration V7) as the service keeps them, and paging across them. */
@@ -99,32 +100,71 @@ class AuditPartitionsTest {
     }
 
     @Test
-    void aPartitionChangeThatLosesARaceOrWaitsTooLongForALockIsTriedAgain() throws SQLException {
-        // The first CREATE TABLE fails as a lost race (40001), the second as a lock wait too long (55P03).
+    void aPartitionChangeThatLosesARaceOrWaitsTooLongForALockIsTriedAgain() throws Exception {
+        clock.advance(Duration.ofDays(32));
+        Instant horizon = PartitionInterval.MONTH.next(PartitionInterval.MONTH.next(clock.instant()));
+        // An event that no partition covers yet waits in the default partition; the run must move it.
+        String userId = newUserId();
         execute("""
-                CREATE SEQUENCE partition_change_failures;
-                CREATE FUNCTION fail_partition_changes() RETURNS event_trigger LANGUAGE plpgsql AS $$
+                INSERT INTO audit_event (tenant, user_id, type, caller, request_id, occurred_at)
+                VALUES ('acme', '%s', 'VERIFIED', 'portal', 'ahead', '%s')""".formatted(userId, horizon.minusSeconds(1)));
+        // Moving it fails once as a lost race (40001)...
+        execute("""
+                CREATE SEQUENCE partition_move_failures;
+                CREATE FUNCTION fail_partition_move() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                    CASE nextval('partition_change_failures')
-                        WHEN 1 THEN RAISE EXCEPTION 'injected serialization failure' USING ERRCODE = '40001';
-                        WHEN 2 THEN RAISE EXCEPTION 'injected lock timeout' USING ERRCODE = '55P03';
-                        ELSE NULL;
-                    END CASE;
+                    IF nextval('partition_move_failures') = 1 THEN
+                        RAISE EXCEPTION 'injected serialization failure' USING ERRCODE = '40001';
+                    END IF;
+                    RETURN OLD;
                 END $$;
-                CREATE EVENT TRIGGER fail_partition_changes ON ddl_command_start WHEN TAG IN ('CREATE TABLE')
-                    EXECUTE FUNCTION fail_partition_changes();""");
-        try {
-            clock.advance(Duration.ofDays(32));
+                CREATE TRIGGER fail_partition_move BEFORE DELETE ON audit_event_default
+                    FOR EACH ROW EXECUTE FUNCTION fail_partition_move();""");
+        try (Connection holder = database.getConnection()) {
+            // ...and attaching its partition waits for a lock that another transaction holds for a
+            // second, five times the job's lock wait (55P03).
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE audit_event_default IN ACCESS SHARE MODE");
+            }
+            AtomicReference<Instant> released = new AtomicReference<>();
+            Thread release = new Thread(() -> {
+                try {
+                    Thread.sleep(1_000);
+                    released.set(Instant.now());
+                    holder.rollback();
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            release.start();
             job.run();
-            List<AuditEvents.Partition> partitions = events.partitions();
-            assertEquals(PartitionInterval.MONTH.next(PartitionInterval.MONTH.next(clock.instant())),
-                    partitions.get(partitions.size() - 1).to());
-            assertTrue(count("SELECT last_value FROM partition_change_failures") >= 3, "both failures were met");
+            Instant finished = Instant.now();
+            release.join();
+            holder.setAutoCommit(true);
+            assertTrue(finished.isAfter(released.get()), "the partition was attached before the lock was let go");
         } finally {
             execute("""
-                    DROP EVENT TRIGGER fail_partition_changes;
-                    DROP FUNCTION fail_partition_changes();
-                    DROP SEQUENCE partition_change_failures;""");
+                    DROP TRIGGER fail_partition_move ON audit_event_default;
+                    DROP FUNCTION fail_partition_move();""");
+        }
+        List<AuditEvents.Partition> partitions = events.partitions();
+        AuditEvents.Partition last = partitions.get(partitions.size() - 1);
+        assertEquals(horizon, last.to());
+        assertEquals(List.of(last.name()), partitionsHolding(userId), "moved out of the default partition");
+        assertTrue(count("SELECT last_value FROM partition_move_failures") >= 2, "the lost race was met and the move tried again");
+        execute("DROP SEQUENCE partition_move_failures");
+    }
+
+    private List<String> partitionsHolding(String userId) throws SQLException {
+        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(
+                        "SELECT DISTINCT tableoid::regclass::text FROM audit_event WHERE user_id = '" + userId + "'")) {
+            List<String> names = new ArrayList<>();
+            while (row.next()) {
+                names.add(row.getString(1));
+            }
+            return names;
         }
     }
 
