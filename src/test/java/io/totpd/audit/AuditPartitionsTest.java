@@ -16,6 +16,7 @@ import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /** The audit trail's partitions (migration V7) as the service keeps them, and paging across them. */
@@ -151,18 +153,22 @@ class AuditPartitionsTest {
         List<AuditEvents.Partition> partitions = events.partitions();
         AuditEvents.Partition last = partitions.get(partitions.size() - 1);
         assertEquals(horizon, last.to());
-        assertEquals(List.of(last.name()), partitionsHolding(userId), "moved out of the default partition");
+        assertEquals(List.of(last.name()), partitionsHolding(database, userId), "moved out of the default partition");
         assertTrue(count("SELECT last_value FROM partition_move_failures") >= 2, "the lost race was met and the move tried again");
         execute("DROP SEQUENCE partition_move_failures");
     }
 
-    private List<String> partitionsHolding(String userId) throws SQLException {
-        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(
-                        "SELECT DISTINCT tableoid::regclass::text FROM audit_event WHERE user_id = '" + userId + "'")) {
+    /** The partitions that hold the user's events, as PostgreSQL names them. */
+    static List<String> partitionsHolding(DataSource database, String userId) throws SQLException {
+        try (Connection connection = database.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT DISTINCT tableoid::regclass::text FROM audit_event WHERE user_id = ?")) {
+            select.setString(1, userId);
             List<String> names = new ArrayList<>();
-            while (row.next()) {
-                names.add(row.getString(1));
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    names.add(row.getString(1));
+                }
             }
             return names;
         }

@@ -144,10 +144,10 @@ class AuditTest {
         clock.advance(Duration.ofDays(400).plusSeconds(1));
         String recent = newUserId();
         activated(recent, clock);
-        assertEquals(List.of("audit_event_default"), partitionsHolding(recent), "no partition covers this far ahead yet");
+        assertEquals(List.of("audit_event_default"), AuditPartitionsTest.partitionsHolding(database, recent), "no partition covers this far ahead yet");
         partitions.run();
         assertEquals(List.of("audit_event_" + DateTimeFormatter.BASIC_ISO_DATE.format(clock.instant().atOffset(ZoneOffset.UTC)
-                .toLocalDate().withDayOfMonth(1))), partitionsHolding(recent), "moved into the partition made for it");
+                .toLocalDate().withDayOfMonth(1))), AuditPartitionsTest.partitionsHolding(database, recent), "moved into the partition made for it");
         api().get("/users/" + old + "/events").then().body("events.size()", equalTo(3));
 
         // Past retention, but events go by whole months: these stay until their month has wholly passed.
@@ -156,21 +156,6 @@ class AuditTest {
         api().get("/users/" + old + "/events").then().body("events.size()", equalTo(0));
         api().get("/users/" + recent + "/events").then().body("events.size()", equalTo(2))
                 .body("events[0].occurredAt", notNullValue());
-    }
-
-    private List<String> partitionsHolding(String userId) throws SQLException {
-        List<String> names = new ArrayList<>();
-        try (Connection connection = database.getConnection();
-                PreparedStatement select = connection.prepareStatement(
-                        "SELECT DISTINCT tableoid::regclass::text FROM audit_event WHERE user_id = ?")) {
-            select.setString(1, userId);
-            try (ResultSet row = select.executeQuery()) {
-                while (row.next()) {
-                    names.add(row.getString(1));
-                }
-            }
-        }
-        return names;
     }
 
     private String everythingStoredFor(String userId) throws SQLException {
