@@ -3,6 +3,7 @@ package io.totpd;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
+import io.smallrye.config.WithParentName;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.totpd.audit.PartitionInterval;
 import io.totpd.otp.HmacAlgorithm;
@@ -39,6 +40,83 @@ public interface TotpdConfig {
     ImportConfig imports();
 
     ExportConfig export();
+
+    WebhooksConfig webhooks();
+
+    /**
+     * Where events are sent (Standard Webhooks), by endpoint name, e.g.
+     * {@code totpd.webhooks.crm.url=https://crm.example/hooks}, and how they are delivered.
+     */
+    interface WebhooksConfig {
+
+        /** The endpoints, by name (1-64 of A-Z a-z 0-9 . _ -); none by default. */
+        @WithParentName
+        Map<String, EndpointConfig> endpoints();
+
+        /** Whether endpoints may use plain http: for tests and local networks only. */
+        @WithDefault("false")
+        boolean allowHttp();
+
+        /** The longest one attempt may take, connecting included; redirects are never followed. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /**
+         * The wait after a first failed attempt; each further wait is as long as the time since the event
+         * (so waits double: 5s, 5s, 10s, 20s...), up to {@link #maxRetryDelay}.
+         */
+        @WithDefault("5s")
+        Duration retryDelay();
+
+        /** The longest wait between two attempts. */
+        @WithDefault("1h")
+        Duration maxRetryDelay();
+
+        /** How long after the event (or a manual retry) attempts go on; then the delivery is marked failed. */
+        @WithDefault("24h")
+        Duration giveUpAfter();
+
+        /**
+         * How long a sender holds the deliveries it claimed before another replica may claim them again:
+         * longer than {@link #timeout}, or every slow receiver would get each event twice.
+         */
+        @WithDefault("1m")
+        Duration lease();
+
+        /** How often each replica looks for due deliveries when it found none the last time. */
+        @WithDefault("1s")
+        Duration poll();
+
+        /** Deliveries claimed and sent at once, per endpoint and replica. */
+        @WithDefault("50")
+        int batchSize();
+
+        /** How long delivered and failed deliveries stay listed in {@code GET /webhooks/deliveries}. */
+        @WithDefault("7d")
+        Duration keep();
+    }
+
+    interface EndpointConfig {
+        /** Where events are POSTed: an https URL (or http with {@code allow-http}). */
+        String url();
+
+        /** The tenant whose events this endpoint receives. */
+        String tenant();
+
+        /**
+         * The signing secrets, {@code whsec_} and the base64 of 24 to 64 random bytes. Each signs every
+         * event (one header), so a secret can be rotated: add the new one, switch the receiver, remove
+         * the old one.
+         */
+        List<String> secret();
+
+        /**
+         * The event types sent, e.g. {@code authenticator.added,user.locked}; {@code *} is every type but
+         * {@code code.verified}, which is sent only when named (one event per sign-in).
+         */
+        @WithDefault("*")
+        Set<String> events();
+    }
 
     interface ImportConfig {
         /** The largest body {@code POST /import} takes, streamed, 16K to 1G (every other call takes 16 KiB). */

@@ -24,6 +24,9 @@ import org.jboss.logging.Logger;
  * <p>The table is partitioned by {@code occurred_at} (migration V7): {@link AuditPartitions} decides
  * which partitions to make and drop, this class makes and drops them.
  *
+ * <p>The statement that records events also writes their webhook deliveries ({@link Outbox}), so a
+ * change, its events and what is to be sent about it commit together or not at all.
+ *
  * <p>Concurrency rule: rows are only ever inserted, in the transaction of the change they record (or,
  * on {@code /verify}, in the one statement that makes the change: {@link #insertFrom}), and removed
  * only with their whole partition; nothing updates them, so no row is ever locked. Partitions change
@@ -34,12 +37,31 @@ public class AuditEvents {
 
     private static final Logger LOG = Logger.getLogger(AuditEvents.class);
 
-    /** Many users' events of one request and moment, in the order given (ids follow it). */
+    /**
+     * The deliveries of the events just recorded (CTE {@code audited}), one per event and endpoint whose
+     * route matches, in the events' order; the authenticator's name as it is in this transaction. The
+     * statement answers how many events it recorded.
+     */
+    private static final String DELIVERIES = """
+            , deliveries AS (
+                INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller,
+                                              request_id, occurred_at, next_attempt_at, retry_from)
+                SELECT r.endpoint, v.id, r.type, v.tenant, v.user_id, v.authenticator_id, a.name, v.method, v.caller,
+                       v.request_id, v.occurred_at, v.occurred_at, v.occurred_at
+                  FROM audited v JOIN unnest(?::varchar[], ?::varchar[], ?::varchar[]) AS r(endpoint, audit_type, type)
+                                   ON r.audit_type = v.type
+                  LEFT JOIN authenticator a ON a.id = v.authenticator_id
+                 ORDER BY v.id, r.endpoint)
+            SELECT count(*) FROM audited""";
+
+    /** Many users' events of one request and moment, in the order given (ids follow it), and their deliveries. */
     private static final String INSERT = """
-            INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, tenant, type, user_id)
-            SELECT ?, ?, ?, ?, e.authenticator_id, ?, e.type, e.user_id
-              FROM unnest(?::uuid[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS e(authenticator_id, type, user_id, n)
-             ORDER BY e.n""";
+            WITH audited AS (
+                INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, tenant, type, user_id)
+                SELECT ?, ?, ?, ?, e.authenticator_id, ?, e.type, e.user_id
+                  FROM unnest(?::uuid[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS e(authenticator_id, type, user_id, n)
+                 ORDER BY e.n
+             RETURNING *)""" + DELIVERIES;
 
     private static final String COLUMNS = "e.id, e.type, e.method, e.caller, e.request_id, e.occurred_at, e.authenticator_id";
 
@@ -92,9 +114,11 @@ public class AuditEvents {
     }
 
     private final DataSource dataSource;
+    private final Outbox outbox;
 
-    AuditEvents(DataSource dataSource) {
+    AuditEvents(DataSource dataSource, Outbox outbox) {
         this.dataSource = dataSource;
+        this.outbox = outbox;
     }
 
     /** Inserts the batch: in the caller's transaction if there is one, else on its own. */
@@ -130,7 +154,8 @@ public class AuditEvents {
             Jdbc.bind(insert, first.method(), first.stamp().caller(), first.stamp().requestId(), first.stamp().occurredAt(),
                     first.stamp().tenant(), authenticators.toArray(UUID[]::new), types.toArray(String[]::new),
                     users.toArray(String[]::new));
-            insert.executeUpdate();
+            bindRoutes(insert, 9, first.stamp().tenant());
+            insert.execute();
         } catch (SQLException e) {
             throw Jdbc.failure("recording audit events", e);
         }
@@ -139,21 +164,25 @@ public class AuditEvents {
     /**
      * The same insert as the last part of a statement, for events that must commit with a change made
      * by that statement and only if it was made: {@code source} names a CTE that returns the changed
-     * row's {@code tenant} and {@code user_id}, and yields no row when nothing changed. Its parameters
-     * are bound by {@link #bind}.
+     * row's {@code tenant} and {@code user_id}, and yields no row when nothing changed. The text goes
+     * after the statement's last CTE (it starts with a comma), and ends the statement with a query that
+     * answers how many events were recorded: none when nothing changed. Its parameters are bound by
+     * {@link #bind}.
      */
     public static String insertFrom(String source) {
         return """
-                INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id)
-                SELECT ?, ?, ?, ?, ?, e.type, %1$s.tenant, %1$s.user_id
-                  FROM %1$s, unnest(?::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n""".formatted(source);
+                , audited AS (
+                    INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id)
+                    SELECT ?, ?, ?, ?, ?, e.type, %1$s.tenant, %1$s.user_id
+                      FROM %1$s, unnest(?::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n
+                 RETURNING *)""".formatted(source) + DELIVERIES;
     }
 
     /** Binds the parameters of {@link #insertFrom} from index {@code first}; returns the next free index. */
-    public static int bind(PreparedStatement statement, int first, Batch batch) throws SQLException {
+    public int bind(PreparedStatement statement, int first, Batch batch) throws SQLException {
         int next = bindStamp(statement, first, batch);
         bindTypes(statement, next, batch.types());
-        return next + 1;
+        return bindRoutes(statement, next + 1, batch.stamp().tenant());
     }
 
     /**
@@ -279,5 +308,14 @@ public class AuditEvents {
 
     private static void bindTypes(PreparedStatement statement, int index, List<AuditEvent.Type> types) throws SQLException {
         statement.setArray(index, statement.getConnection().createArrayOf("varchar", types.stream().map(Enum::name).toArray()));
+    }
+
+    private int bindRoutes(PreparedStatement statement, int first, String tenant) throws SQLException {
+        Outbox.Routes routes = outbox.routes(tenant);
+        Connection connection = statement.getConnection();
+        statement.setArray(first, connection.createArrayOf("varchar", routes.endpoints()));
+        statement.setArray(first + 1, connection.createArrayOf("varchar", routes.auditTypes()));
+        statement.setArray(first + 2, connection.createArrayOf("varchar", routes.types()));
+        return first + 3;
     }
 }

@@ -44,7 +44,8 @@ public class UserAccounts {
     /**
      * What a check of a code changed, in one statement: the user's row if its version is still the one
      * read; only if it changed, the device the user switched away from and the device whose drift
-     * moved (each only when there is one: most sign-ins write the user's row alone), and the events.
+     * moved (each only when there is one: most sign-ins write the user's row alone), and the events with
+     * their webhook deliveries.
      */
     private static final String SIGN_IN_WRITE = """
             WITH changed AS (
@@ -71,9 +72,11 @@ public class UserAccounts {
     }
 
     private final DataSource dataSource;
+    private final AuditEvents auditEvents;
 
-    UserAccounts(DataSource dataSource) {
+    UserAccounts(DataSource dataSource, AuditEvents events) {
         this.dataSource = dataSource;
+        this.auditEvents = events;
     }
 
     /** The user and its active authenticators as committed now, without a lock; null if there is no such user. */
@@ -114,8 +117,10 @@ public class UserAccounts {
             Jdbc.bind(write, user.state.name(), user.replayMark, user.lastVerifiedAt, user.totpAttempts.failures,
                     user.totpAttempts.lockedUntil, user.lastAuthenticatorId, user.lastAuthenticatorUsedAt, user.id,
                     user.version, devices.leftLastUsedAt(), devices.leftId(), devices.drift(), devices.driftedId());
-            AuditEvents.bind(write, 14, events);
-            return write.executeUpdate() > 0;
+            auditEvents.bind(write, 14, events);
+            try (ResultSet recorded = write.executeQuery()) {
+                return recorded.next() && recorded.getLong(1) > 0;
+            }
         } catch (SQLException e) {
             if (DatabaseFailure.of(e).orElse(null) == DatabaseFailure.LOST_RACE) {
                 // A serialization failure or deadlock rolled the one statement back whole: the same as a

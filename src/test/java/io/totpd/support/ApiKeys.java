@@ -12,6 +12,9 @@ public final class ApiKeys {
     /** Tenant acme, scopes import and export only: a migration tool. */
     public static final String MIGRATOR = "test-migrator-key";
 
+    /** Tenant hooks, every scope: the only tenant whose events go to the tests' webhook endpoints. */
+    public static final String HOOKED = "test-hooked-key";
+
     private ApiKeys() {
     }
 }

@@ -1,0 +1,133 @@
+package io.totpd.webhook;
+
+import io.quarkus.runtime.Startup;
+import io.totpd.TotpdConfig;
+import io.totpd.audit.Outbox;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The configured webhook endpoints ({@code totpd.webhooks.<name>.*}), checked at start-up: a wrong
+ * URL, secret or event type stops the service rather than losing events later. Also the
+ * {@link Outbox} of the audit trail: which of a tenant's events go to which endpoint.
+ */
+@Singleton
+@Startup
+public class Endpoints implements Outbox {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final String SECRET_PREFIX = "whsec_";
+
+    /**
+     * One endpoint: where to POST, whose events, signed with which keys (the decoded secrets, 24 to 64
+     * bytes each), and which types.
+     */
+    public record Endpoint(String name, URI url, String tenant, List<byte[]> keys, Set<EventType> events) {
+    }
+
+    private final Map<String, Endpoint> byName = new HashMap<>();
+    private final Map<String, Routes> routes = new HashMap<>();
+
+    Endpoints(TotpdConfig config) {
+        TotpdConfig.WebhooksConfig webhooks = config.webhooks();
+        if (webhooks.lease().compareTo(webhooks.timeout()) <= 0) {
+            throw new IllegalArgumentException("totpd.webhooks.lease must be longer than totpd.webhooks.timeout, "
+                    + "or a slow receiver would get every event twice");
+        }
+        Map<String, List<String[]>> routesByTenant = new HashMap<>();
+        for (Map.Entry<String, TotpdConfig.EndpointConfig> entry : webhooks.endpoints().entrySet()) {
+            Endpoint endpoint = endpoint(entry.getKey(), entry.getValue(), webhooks.allowHttp());
+            byName.put(endpoint.name(), endpoint);
+            for (EventType type : endpoint.events()) {
+                for (var audited : type.reports()) {
+                    routesByTenant.computeIfAbsent(endpoint.tenant(), t -> new ArrayList<>())
+                            .add(new String[] {endpoint.name(), audited.name(), type.wireName()});
+                }
+            }
+        }
+        routesByTenant.forEach((tenant, list) -> routes.put(tenant, new Routes(
+                list.stream().map(r -> r[0]).toArray(String[]::new),
+                list.stream().map(r -> r[1]).toArray(String[]::new),
+                list.stream().map(r -> r[2]).toArray(String[]::new))));
+    }
+
+    private static Endpoint endpoint(String name, TotpdConfig.EndpointConfig settings, boolean allowHttp) {
+        String prefix = "totpd.webhooks." + name + ".";
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("totpd.webhooks.<name>: a name is 1-64 of A-Z a-z 0-9 . _ -, not '" + name + "'");
+        }
+        if (!NAME.matcher(settings.tenant()).matches()) {
+            throw new IllegalArgumentException(prefix + "tenant: 1-64 of A-Z a-z 0-9 . _ -");
+        }
+        URI url;
+        try {
+            url = new URI(settings.url().trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(prefix + "url is not a URL");
+        }
+        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("https") || scheme.equals("http") && allowHttp) || url.getHost() == null) {
+            throw new IllegalArgumentException(prefix + "url must be an https URL with a host"
+                    + (scheme.equals("http") ? " (plain http only with totpd.webhooks.allow-http=true)" : ""));
+        }
+        if (url.getRawUserInfo() != null || url.getRawFragment() != null) {
+            throw new IllegalArgumentException(prefix + "url must not hold a user, password or fragment: "
+                    + "the signature is what proves the sender");
+        }
+        List<byte[]> keys = new ArrayList<>();
+        for (String secret : settings.secret()) {
+            keys.add(key(prefix, secret.trim()));
+        }
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException(prefix + "secret: one or more whsec_ secrets");
+        }
+        Set<EventType> events = EnumSet.noneOf(EventType.class);
+        for (String named : settings.events()) {
+            String wireName = named.trim();
+            if (wireName.equals("*")) {
+                EnumSet.allOf(EventType.class).stream().filter(EventType::inWildcard).forEach(events::add);
+            } else {
+                events.add(EventType.named(wireName).orElseThrow(() -> new IllegalArgumentException(
+                        prefix + "events: unknown event type '" + wireName + "'")));
+            }
+        }
+        return new Endpoint(name, url, settings.tenant(), List.copyOf(keys), Set.copyOf(events));
+    }
+
+    /** A Standard Webhooks secret: {@code whsec_} and the base64 of the key, 24 to 64 bytes. */
+    private static byte[] key(String prefix, String secret) {
+        if (!secret.startsWith(SECRET_PREFIX)) {
+            throw new IllegalArgumentException(prefix + "secret: each starts with whsec_");
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + "secret: whsec_ and then base64");
+        }
+        if (key.length < 24 || key.length > 64) {
+            throw new IllegalArgumentException(prefix + "secret: 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)");
+        }
+        return key;
+    }
+
+    @Override
+    public Routes routes(String tenant) {
+        return routes.getOrDefault(tenant, Routes.NONE);
+    }
+
+    /** Every endpoint, by name. */
+    public Map<String, Endpoint> all() {
+        return Map.copyOf(byName);
+    }
+}

@@ -1,0 +1,273 @@
+package io.totpd.webhook;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.totpd.TotpdConfig;
+import io.totpd.webhook.WebhookDeliveries.Delivery;
+import io.totpd.webhook.WebhookDeliveries.Outcome;
+import io.totpd.webhook.WebhookDeliveries.Status;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
+import org.jboss.logging.Logger;
+
+/**
+ * Sends the outbox: on every replica, one thread per endpoint claims due deliveries
+ * ({@link WebhookDeliveries#claim}), POSTs each as a Standard Webhooks message (headers
+ * {@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}), all of a batch at once,
+ * and records how each went. A 2xx answer delivers; anything else (another status, a redirect, which
+ * is never followed, no answer within {@code totpd.webhooks.timeout}) is tried again after a wait as
+ * long as the time since the event (at least {@code retry-delay}, at most {@code max-retry-delay}),
+ * until {@code give-up-after} has passed: then the delivery is failed and the user's next event goes.
+ *
+ * <p>Nothing here runs on a request's thread: a slow or dead receiver costs its own endpoint's thread
+ * and nothing else. The JDK's {@link HttpClient} sends (no extra dependency; it pools connections and
+ * has per-request timeouts). Metrics: {@code totpd.webhooks.attempts} by endpoint and outcome,
+ * {@code totpd.webhooks.failed} (given up), and the gauges {@code totpd.webhooks.pending} and
+ * {@code totpd.webhooks.oldest.pending.seconds} per endpoint, refreshed every {@link #UPKEEP}.
+ */
+@ApplicationScoped
+public class WebhookSender {
+
+    private static final Logger LOG = Logger.getLogger(WebhookSender.class);
+    /** How often the backlog gauges are refreshed and old finished deliveries purged. */
+    static final Duration UPKEEP = Duration.ofSeconds(10);
+    private static final int PURGE_BATCH = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Endpoints endpoints;
+    private final WebhookDeliveries deliveries;
+    private final Clock clock;
+    private final MeterRegistry metrics;
+    private final TotpdConfig.WebhooksConfig settings;
+    private final HttpClient http;
+    private final Map<String, AtomicLong> pending = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> oldestSeconds = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+
+    WebhookSender(Endpoints endpoints, WebhookDeliveries deliveries, Clock clock, MeterRegistry metrics, TotpdConfig config) {
+        this.endpoints = endpoints;
+        this.deliveries = deliveries;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.settings = config.webhooks();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(settings.timeout()).build();
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (endpoints.all().isEmpty()) {
+            return;
+        }
+        running = true;
+        for (Endpoints.Endpoint endpoint : endpoints.all().values()) {
+            Tags tags = Tags.of("endpoint", endpoint.name());
+            pending.put(endpoint.name(), metrics.gauge("totpd.webhooks.pending", tags, new AtomicLong()));
+            oldestSeconds.put(endpoint.name(), metrics.gauge("totpd.webhooks.oldest.pending.seconds", tags, new AtomicLong()));
+            threads.add(start("totpd-webhooks-" + endpoint.name(), () -> sendLoop(endpoint)));
+        }
+        threads.add(start("totpd-webhooks-upkeep", this::upkeepLoop));
+        LOG.infof("Sending events to %d webhook endpoint(s): %s", endpoints.all().size(), endpoints.all().keySet());
+    }
+
+    void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        running = false;
+        for (Thread thread : threads) {
+            thread.interrupt();
+        }
+        for (Thread thread : threads) {
+            thread.join(settings.timeout().toMillis() + 1000);
+        }
+    }
+
+    private void sendLoop(Endpoints.Endpoint endpoint) {
+        while (running) {
+            try {
+                if (sendDue(endpoint) == 0) {
+                    Thread.sleep(settings.poll().toMillis());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("Could not send the events due for webhook endpoint '%s'; trying again in %s: %s", endpoint.name(),
+                        settings.poll(), e.getMessage());
+                if (!sleep(settings.poll())) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Claims, sends and records one batch of the endpoint's due deliveries; answers how many were claimed.
+     * Throws {@link jakarta.persistence.PersistenceException} when the database cannot be reached: the
+     * claimed rows are then due again when their lease ends.
+     */
+    int sendDue(Endpoints.Endpoint endpoint) {
+        Instant now = clock.instant();
+        List<Delivery> batch = deliveries.claim(endpoint.name(), now, now.plus(settings.lease()), settings.batchSize());
+        if (batch.isEmpty()) {
+            return 0;
+        }
+        List<CompletableFuture<Outcome>> attempts = new ArrayList<>(batch.size());
+        for (Delivery delivery : batch) {
+            attempts.add(send(endpoint, delivery));
+        }
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        for (CompletableFuture<Outcome> attempt : attempts) {
+            outcomes.add(attempt.join());
+        }
+        deliveries.finish(outcomes);
+        return batch.size();
+    }
+
+    private CompletableFuture<Outcome> send(Endpoints.Endpoint endpoint, Delivery delivery) {
+        byte[] body = body(delivery);
+        String id = "msg_" + delivery.eventId();
+        long timestamp = clock.instant().getEpochSecond();
+        HttpRequest request = HttpRequest.newBuilder(endpoint.url()).timeout(settings.timeout())
+                .header("content-type", "application/json")
+                .header("webhook-id", id)
+                .header("webhook-timestamp", Long.toString(timestamp))
+                .header("webhook-signature", Signature.header(endpoint.keys(), id, timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .handle((response, failure) -> outcome(endpoint, delivery, response, failure));
+    }
+
+    private Outcome outcome(Endpoints.Endpoint endpoint, Delivery delivery, HttpResponse<?> response, Throwable failure) {
+        Instant now = clock.instant();
+        Integer status = response == null ? null : response.statusCode();
+        String error;
+        String outcome;
+        if (status != null && status >= 200 && status < 300) {
+            metrics.counter("totpd.webhooks.attempts", "endpoint", endpoint.name(), "outcome", "delivered").increment();
+            return new Outcome(delivery.id(), delivery.attempts(), Status.DELIVERED, delivery.nextAttemptAt(), status, null, now);
+        } else if (status != null) {
+            outcome = "refused";
+            error = "the receiver answered HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
+        } else {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            outcome = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException) ? "timeout" : "unreachable";
+            error = describe(cause);
+        }
+        metrics.counter("totpd.webhooks.attempts", "endpoint", endpoint.name(), "outcome", outcome).increment();
+        Duration wait = Duration.between(delivery.retryFrom(), now);
+        wait = wait.compareTo(settings.retryDelay()) < 0 ? settings.retryDelay()
+                : wait.compareTo(settings.maxRetryDelay()) > 0 ? settings.maxRetryDelay() : wait;
+        Instant next = now.plus(wait);
+        if (next.isAfter(delivery.retryFrom().plus(settings.giveUpAfter()))) {
+            metrics.counter("totpd.webhooks.failed", "endpoint", endpoint.name()).increment();
+            LOG.warnf("Gave up sending event %d (%s) to webhook endpoint '%s' after %d attempts; the last: %s",
+                    delivery.eventId(), delivery.type(), endpoint.name(), delivery.attempts(), error);
+            return new Outcome(delivery.id(), delivery.attempts(), Status.FAILED, next, status, error, now);
+        }
+        return new Outcome(delivery.id(), delivery.attempts(), Status.PENDING, next, status, error, null);
+    }
+
+    /** What went wrong, in words: no exception class or stack, and nothing the receiver sent. */
+    private String describe(Throwable cause) {
+        if (cause instanceof HttpConnectTimeoutException) {
+            return "could not connect within " + settings.timeout().toMillis() + " ms";
+        } else if (cause instanceof HttpTimeoutException) {
+            return "no answer within " + settings.timeout().toMillis() + " ms";
+        } else if (cause instanceof ConnectException) {
+            return "the connection was refused or the host is unreachable";
+        } else if (cause instanceof SSLException) {
+            return "the TLS handshake failed (is the receiver's certificate trusted?)";
+        } else if (cause instanceof IOException) {
+            return "the connection failed before an answer came";
+        }
+        return "the request could not be sent";
+    }
+
+    /**
+     * The payload of the Standard Webhooks format: {@code type}, {@code timestamp} (the event's time)
+     * and {@code data}; the same bytes on every attempt. Never a secret, code or URI.
+     */
+    static byte[] body(Delivery delivery) {
+        try {
+            return JSON.writeValueAsBytes(new Payload(delivery.type(), delivery.occurredAt().toString(),
+                    new Data(delivery.tenant(), delivery.userId(), delivery.authenticatorId(), delivery.name(),
+                            delivery.method(), delivery.caller(), delivery.requestId(), delivery.eventId())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record Payload(String type, String timestamp, Data data) {
+    }
+
+    /** {@code eventId} is the event's id in {@code GET /users/{userId}/events}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Data(String tenant, String userId, UUID authenticatorId, String name, String method, String caller,
+            String requestId, long eventId) {
+    }
+
+    private void upkeepLoop() {
+        long runs = 0;
+        while (running) {
+            try {
+                Map<String, WebhookDeliveries.Backlog> backlog = deliveries.backlog();
+                Instant now = clock.instant();
+                pending.forEach((name, gauge) -> {
+                    WebhookDeliveries.Backlog b = backlog.get(name);
+                    gauge.set(b == null ? 0 : b.pending());
+                    oldestSeconds.get(name).set(b == null ? 0 : Math.max(0, Duration.between(b.oldest(), now).toSeconds()));
+                });
+                if (runs++ % 6 == 0) {
+                    Instant before = now.minus(settings.keep());
+                    while (running && deliveries.purge(before, PURGE_BATCH) == PURGE_BATCH) {
+                        // Another batch: each is short, so no purge holds locks for long.
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("Could not refresh the webhook backlog: %s", e.getMessage());
+            }
+            if (!sleep(UPKEEP)) {
+                return;
+            }
+        }
+    }
+
+    private static Thread start(String name, Runnable loop) {
+        Thread thread = new Thread(loop, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    private static boolean sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
