@@ -124,7 +124,8 @@ class WebhookTest {
         List<Received> received = WebhookReceiver.await(path, userId, r -> r.size() >= expected.size());
         WebhookReceiver.pause(Duration.ofMillis(300));
         received = WebhookReceiver.of(path, userId);
-        assertEquals(expected, arrived(received), "once each, in the order of the trail, at " + path);
+        assertEquals(expected, arrived(received), () -> "once each, in the order of the trail, at " + path + "; deliveries: "
+                + hooked().queryParam("userId", userId).get("/webhooks/deliveries").then().extract().asString());
         for (Received r : received) {
             assertTrue(WebhookReceiver.verifies(WebhookReceiver.SECRET, r.id(), r.timestamp(), r.body(), r.signature()),
                     "signed with the endpoint's secret: " + r.id());
@@ -355,5 +356,166 @@ class WebhookTest {
             assertTrue(Instant.now().isBefore(deadline), "no attempt: " + delivery);
             WebhookReceiver.pause(Duration.ofMillis(50));
         }
+    }
+
+    @Test
+    void aHangingReceiverNeverSlowsASignInAndTheAttemptsTimeOut() {
+        clock.advanceToNextStep(30);
+        String user = Users.newUserId();
+        String secret = activeUser(user);
+        // Each round: a wrong code (code.rejected, to both endpoints) and the right one (code.verified, to one).
+        long accepting = medianSignIns(user, secret);
+        WebhookReceiver.mode(Mode.HANG);
+        long hanging = medianSignIns(user, secret);
+        // The receiver holds each request 3 s and the sender gives up on one after 1 s: sign-ins that
+        // waited for either would take a second or more, not a few milliseconds more.
+        assertTrue(hanging < accepting + 100, "two sign-ins took " + hanging + " ms (median) while the receiver hung, "
+                + accepting + " ms while it answered");
+        List<Object> errors = WebhookReceiverAwait.until(() -> hooked().queryParam("userId", user).queryParam("status", "pending")
+                .get("/webhooks/deliveries").then().statusCode(200).extract().jsonPath().getList("deliveries.lastError"),
+                e -> e.contains("no answer within 1000 ms"));
+        assertTrue(errors.size() >= 10, "the sign-ins' events wait behind the one that timed out: " + errors);
+        // Requests the sender gave up waiting for still reached the receiver late: at least once, not
+        // exactly once, so each event arrives, some twice, always under its one webhook-id.
+        WebhookReceiver.up();
+        clock.advance(Duration.ofHours(1));
+        for (String path : List.of(DEFAULT, VERIFIED)) {
+            Set<String> expected = new TreeSet<>(expected(user, path.equals(VERIFIED)));
+            List<Received> received = WebhookReceiver.await(path, user,
+                    r -> new TreeSet<>(arrived(r)).containsAll(expected));
+            assertEquals(expected, new TreeSet<>(arrived(received)), "every event, under one id each, at " + path);
+        }
+    }
+
+    /** The median time, in milliseconds, of ten rounds of a wrong code and the right one. */
+    private long medianSignIns(String user, String secret) {
+        List<Long> times = new ArrayList<>();
+        for (int round = 0; round < 10; round++) {
+            clock.advanceToNextStep(30);
+            long start = System.nanoTime();
+            verify(user, Users.wrongCode(secret, clock)).then().statusCode(422);
+            verify(user, code(secret, 0)).then().statusCode(200);
+            times.add((System.nanoTime() - start) / 1_000_000);
+        }
+        times.sort(null);
+        return times.get(times.size() / 2);
+    }
+
+    @Test
+    void theReceiverDownForTwoMinutesLosesNothingAndKeepsEachUsersOrder() {
+        WebhookReceiver.down();
+        List<String> users = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            clock.advanceToNextStep(30);
+            String user = Users.newUserId();
+            String secret = activeUser(user);
+            verify(user, Users.wrongCode(secret, clock)).then().statusCode(422);
+            clock.advanceToNextStep(30);
+            verify(user, code(secret, 0)).then().statusCode(200);
+            hooked().post("/users/" + user + "/suspend").then().statusCode(200);
+            hooked().post("/users/" + user + "/resume").then().statusCode(200);
+            users.add(user);
+        }
+        // Two minutes of refused connections, the senders trying all along.
+        for (int second = 0; second < 120; second += 10) {
+            clock.advance(Duration.ofSeconds(10));
+            WebhookReceiver.pause(Duration.ofMillis(200));
+        }
+        List<Object> refused = hooked().queryParam("status", "pending").queryParam("userId", users.get(0))
+                .get("/webhooks/deliveries").then().statusCode(200).extract().jsonPath().getList("deliveries.lastError");
+        assertTrue(refused.contains("the connection was refused or the host is unreachable"), refused.toString());
+        assertTrue(WebhookReceiver.of(DEFAULT, users.get(0)).isEmpty());
+
+        WebhookReceiver.up();
+        // Each wait is as long as the time since the event: the next attempt comes at most as long after
+        // the last one as the events are old, here about four minutes.
+        clock.advance(Duration.ofMinutes(5));
+        for (String user : users) {
+            assertDelivered(DEFAULT, user);
+            assertDelivered(VERIFIED, user);
+        }
+    }
+
+    @Test
+    void aDeliveryWhoseTransactionCommitsLateIsSentNotSkipped() throws Exception {
+        String late = Users.newUserId();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            long lateId;
+            try (Statement sql = connection.createStatement()) {
+                var row = sql.executeQuery("""
+                        INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, caller, request_id,
+                                                      occurred_at, next_attempt_at, retry_from)
+                        VALUES ('hooks', nextval('audit_event_id_seq'), 'user.suspended', 'hooks', '%s', 'hooked', 'late',
+                                now(), now(), now()) RETURNING id""".formatted(late));
+                row.next();
+                lateId = row.getLong(1);
+            }
+            // A later row, committed first, is sent while the earlier one is still uncommitted.
+            String early = Users.newUserId();
+            hooked().body(Map.of("userId", early)).post("/enroll").then().statusCode(201);
+            WebhookReceiver.await(DEFAULT, early, r -> r.size() == 1);
+            assertEquals(1, WebhookReceiver.of(DEFAULT, early).size());
+            Number earlyId = hooked().queryParam("userId", early).get("/webhooks/deliveries").then().extract().jsonPath()
+                    .get("deliveries.find { it.endpoint == 'hooks' }.id");
+            assertTrue(earlyId.longValue() > lateId, "a cursor past " + earlyId + " would have skipped " + lateId);
+            connection.commit();
+        }
+        assertEquals(List.of("user.suspended"), WebhookReceiver.awaitTypes(DEFAULT, late, 1));
+    }
+
+    @Test
+    void deliveriesAreListedForTheCallersTenantOnlyAndBadQueriesAre400() {
+        String user = Users.newUserId();
+        hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201);
+        WebhookReceiverAwait.until(() -> hooked().queryParam("userId", user).queryParam("status", "delivered")
+                .get("/webhooks/deliveries").then().extract().jsonPath().getList("deliveries"), l -> l.size() == 2);
+        JsonPath page = hooked().queryParam("userId", user).queryParam("limit", 1).get("/webhooks/deliveries").then()
+                .statusCode(200).extract().jsonPath();
+        assertEquals(1, page.getList("deliveries").size());
+        assertEquals("hooks-verified", page.getString("deliveries[0].endpoint"));
+        assertEquals(page.getLong("deliveries[0].id"), page.getLong("nextBefore"));
+        JsonPath next = hooked().queryParam("userId", user).queryParam("before", page.getLong("nextBefore"))
+                .get("/webhooks/deliveries").then().statusCode(200).extract().jsonPath();
+        assertEquals("hooks", next.getString("deliveries[0].endpoint"));
+        assertEquals("delivered", next.getString("deliveries[0].status"));
+        assertEquals(204, next.getInt("deliveries[0].lastStatus"));
+        assertEquals(null, (Object) next.get("nextBefore"));
+        hooked().queryParam("status", "pending").queryParam("userId", user).get("/webhooks/deliveries").then().statusCode(200)
+                .body("deliveries.size()", equalTo(0));
+
+        // Another tenant sees none of them, even by id.
+        Contract.api().queryParam("userId", user).get("/webhooks/deliveries").then().statusCode(200)
+                .body("deliveries.size()", equalTo(0));
+        Contract.api().post("/webhooks/deliveries/" + next.getLong("deliveries[0].id") + "/retry").then().statusCode(404)
+                .body("type", equalTo("urn:totpd:problem:delivery-not-found"));
+        Contract.as(ApiKeys.LOGIN).get("/webhooks/deliveries").then().statusCode(403);
+
+        for (String query : List.of("status=lost", "status=", "status=pending&status=failed", "userId=a%20b", "limit=0",
+                "limit=201", "before=x")) {
+            Contract.anonymous().auth().oauth2(ApiKeys.HOOKED).get("/webhooks/deliveries?" + query).then().statusCode(400)
+                    .contentType("application/problem+json").body("type", equalTo("urn:totpd:problem:invalid-request"));
+        }
+        Contract.anonymous().auth().oauth2(ApiKeys.HOOKED).post("/webhooks/deliveries/abc/retry").then().statusCode(400)
+                .body("type", equalTo("urn:totpd:problem:invalid-request"));
+    }
+
+    @Test
+    void metricsCountAttemptsAndTheBacklogAndReadinessDoesNotDependOnReceivers() {
+        WebhookReceiver.down();
+        String user = Users.newUserId();
+        hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201);
+        WebhookReceiverAwait.until(() -> delivery(user), d -> d.get("lastError") != null);
+        io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
+        String metrics = WebhookReceiverAwait.until(() -> io.restassured.RestAssured.given().get("/q/metrics").then()
+                .statusCode(200).extract().asString(), m -> m.matches("(?s).*totpd_webhooks_pending\\{endpoint=\"hooks\"} [1-9].*"));
+        assertTrue(metrics.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"unreachable\"}"), metrics);
+        assertTrue(metrics.contains("totpd_webhooks_oldest_pending_seconds{endpoint=\"hooks\"}"), metrics);
+        WebhookReceiver.up();
+        clock.advance(Duration.ofSeconds(10));
+        WebhookReceiver.awaitTypes(DEFAULT, user, 1);
+        String after = WebhookReceiverAwait.until(() -> io.restassured.RestAssured.given().get("/q/metrics").then()
+                .extract().asString(), m -> m.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"delivered\"}"));
+        assertTrue(after.contains("outcome=\"delivered\""));
     }
 }
