@@ -51,6 +51,21 @@ class EndpointsStartupTest {
     }
 
     @Test
+    void environmentVariablesConfigureAnEndpointAsTheKubernetesSecretWould() {
+        TotpdConfig config = new SmallRyeConfigBuilder().withMapping(TotpdConfig.class)
+                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
+                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 100,
+                        new io.quarkus.runtime.configuration.MemorySizeConverter())
+                .withSources(new io.smallrye.config.EnvConfigSource(Map.of("TOTPD_WEBHOOKS_CRM_URL", "http://crm:8080/hooks",
+                        "TOTPD_WEBHOOKS_CRM_TENANT", "acme", "TOTPD_WEBHOOKS_CRM_SECRET", SECRET,
+                        "TOTPD_WEBHOOKS_CRM_EVENTS", "user.locked,code.verified", "TOTPD_WEBHOOKS_ALLOW_HTTP", "true"), 300))
+                .build().getConfigMapping(TotpdConfig.class);
+        Endpoints endpoints = new Endpoints(config);
+        assertEquals("http://crm:8080/hooks", endpoints.all().get("crm").url().toString());
+        assertEquals(Set.of("user.locked", "code.verified"), Set.of(endpoints.routes("acme").types()));
+    }
+
+    @Test
     void codeVerifiedIsSentWhenNamed() {
         Outbox.Routes routes = endpoints(Map.of("totpd.webhooks.crm.events", "code.verified,user.locked")).routes("acme");
         assertEquals(Set.of("code.verified", "user.locked"), Set.of(routes.types()));

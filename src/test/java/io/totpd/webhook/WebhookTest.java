@@ -518,4 +518,65 @@ class WebhookTest {
                 .extract().asString(), m -> m.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"delivered\"}"));
         assertTrue(after.contains("outcome=\"delivered\""));
     }
+
+    /**
+     * The receiver the README shows, run as it is (python3, standard library only), accepts what the
+     * service sends and refuses a changed body; only the port differs. The delivery is signed again
+     * at the real time, since the receiver refuses timestamps five minutes off and the test clock is
+     * days ahead by now.
+     */
+    @Test
+    void theReadmesReceiverAcceptsADeliveryAndRefusesATamperedOne() throws Exception {
+        String user = Users.newUserId();
+        hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201);
+        Received delivered = WebhookReceiver.await(DEFAULT, user, r -> !r.isEmpty()).get(0);
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        java.util.regex.Matcher python = java.util.regex.Pattern.compile("```python\n(.*?)```", java.util.regex.Pattern.DOTALL)
+                .matcher(readme.substring(readme.indexOf("## Get notified")));
+        assertTrue(python.find(), "the README shows a receiver");
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("receiver", ".py");
+        java.nio.file.Files.writeString(script, python.group(1).replace("9000", Integer.toString(port)));
+        java.nio.file.Path output = java.nio.file.Files.createTempFile("receiver", ".out");
+        ProcessBuilder builder = new ProcessBuilder("python3", script.toString()).redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().put("WEBHOOK_SECRET", WebhookReceiver.SECRET);
+        Process receiver = builder.start();
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            long now = Instant.now().getEpochSecond();
+            String signature = Signature.header(List.of(java.util.Base64.getDecoder().decode(
+                    WebhookReceiver.SECRET.substring("whsec_".length()))), delivered.id(), now, delivered.body());
+            java.util.function.Function<byte[], Integer> post = body -> {
+                for (int attempt = 0; ; attempt++) {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/"))
+                                .header("webhook-id", delivered.id()).header("webhook-timestamp", Long.toString(now))
+                                .header("webhook-signature", signature).header("content-type", "application/json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (java.io.IOException e) {
+                        assertTrue(attempt < 100, "the README's receiver did not start");
+                        WebhookReceiver.pause(Duration.ofMillis(100));
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            };
+            assertEquals(204, post.apply(delivered.body()));
+            byte[] tampered = new String(delivered.body(), StandardCharsets.UTF_8).replace(user, user + "x")
+                    .getBytes(StandardCharsets.UTF_8);
+            assertEquals(401, post.apply(tampered));
+        } finally {
+            receiver.destroy();
+            receiver.waitFor();
+            java.nio.file.Files.delete(script);
+        }
+        String printed = java.nio.file.Files.readString(output);
+        java.nio.file.Files.delete(output);
+        assertTrue(printed.contains(delivered.id() + " authenticator.added " + user), printed);
+    }
 }
