@@ -93,8 +93,8 @@ public class DeliveryResource {
      * its endpoint is no longer configured.
      */
     @POST
-    @Path("{id}/retry")
-    public DeliveryView retry(@PathParam("id") @Pattern(regexp = ID, message = "must be a delivery's id, a whole number") String id) {
+    @Path("{deliveryId}/retry")
+    public DeliveryView retry(@PathParam("deliveryId") @Pattern(regexp = ID, message = "must be a delivery's id, a whole number") String id) {
         long deliveryId = Long.parseLong(id);
         WebhookDeliveries.Delivery found = deliveries.find(caller.tenant(), deliveryId);
         if (found == null) {

@@ -65,19 +65,25 @@ public class WebhookDeliveries {
             id, endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller, request_id, occurred_at,
             status, attempts, next_attempt_at, retry_from, last_attempt_at, last_status, last_error, finished_at""";
 
-    /** The due heads of the endpoint's queues, oldest due first; each becomes the sender's for its lease. */
+    /**
+     * The due heads of the endpoint's queues, oldest due first; each becomes the sender's for its lease.
+     * Whether a row is its queue's head is a correlated subquery on purpose: it is always one probe of
+     * the queue index, where a NOT EXISTS let the planner, with statistics taken while nothing was
+     * pending (the usual state), compare every pending row with every other: 2.3 s for 2,000.
+     */
     private static final String CLAIM = """
             UPDATE webhook_delivery d SET next_attempt_at = ?, attempts = d.attempts + 1, last_attempt_at = ?
              WHERE d.id IN (
                    SELECT c.id FROM webhook_delivery c
                     WHERE c.endpoint = ? AND c.status = 'pending' AND c.next_attempt_at <= ?
-                      AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
-                                       WHERE p.endpoint = c.endpoint AND p.tenant = c.tenant AND p.user_id = c.user_id
-                                         AND p.status = 'pending' AND p.id < c.id)
-                    ORDER BY c.next_attempt_at, c.id
+                      AND c.id = (SELECT p.id FROM webhook_delivery p
+                                   WHERE p.endpoint = c.endpoint AND p.tenant = c.tenant AND p.user_id = c.user_id
+                                     AND p.status = 'pending'
+                                   ORDER BY p.id LIMIT 1)
+                    ORDER BY c.next_attempt_at
                     LIMIT ?
-                      FOR UPDATE SKIP LOCKED)
-            RETURNING """ + " " + COLUMNS;
+                      FOR UPDATE OF c SKIP LOCKED)
+            RETURNING""" + " " + COLUMNS;
 
     private static final String FINISH = """
             UPDATE webhook_delivery SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?, finished_at = ?

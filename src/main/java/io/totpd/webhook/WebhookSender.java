@@ -113,8 +113,9 @@ public class WebhookSender {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("Could not send the events due for webhook endpoint '%s'; trying again in %s: %s", endpoint.name(),
-                        settings.poll(), e.getMessage());
+                // The database's own words (a timeout, a refused connection) say more than "claiming failed".
+                LOG.warnf("Could not send the events due for webhook endpoint '%s'; trying again in %s: %s%s", endpoint.name(),
+                        settings.poll(), e.getMessage(), e.getCause() == null ? "" : ": " + e.getCause().getMessage());
                 if (!sleep(settings.poll())) {
                     return;
                 }

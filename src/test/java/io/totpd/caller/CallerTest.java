@@ -68,7 +68,7 @@ class CallerTest {
                 String scope = open ? "none" : method.getValue().path("x-required-scope").asText("missing");
                 operations.add(new Operation(method.getKey(),
                         path.getKey().replace("{userId}", "someone").replace("{token}", "x")
-                                .replace("{authenticatorId}", "3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60"), scope));
+                                .replace("{authenticatorId}", "3f0c8a52-7d1e-4b6a-9c2f-5e8d1a7b4c60").replace("{deliveryId}", "1"), scope));
             }
         }
         return operations;
