@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
@@ -25,18 +26,31 @@ import io.totpd.support.WebhookReceiver;
 import io.totpd.support.WebhookReceiver.Mode;
 import io.totpd.support.WebhookReceiver.Received;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -156,7 +170,7 @@ class WebhookTest {
         String expected = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
         assertTrue(WebhookReceiver.verifies(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", body, expected));
         assertFalse(WebhookReceiver.verifies(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265331", body, expected));
-        assertEquals(expected, Signature.header(List.of(java.util.Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
+        assertEquals(expected, Signature.header(List.of(Base64.getDecoder().decode("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
                 "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body));
     }
 
@@ -261,7 +275,7 @@ class WebhookTest {
                     """.formatted(user));
         }
         try {
-            int status = io.restassured.RestAssured.given().auth().oauth2(ApiKeys.HOOKED).contentType("application/json")
+            int status = RestAssured.given().auth().oauth2(ApiKeys.HOOKED).contentType("application/json")
                     .body(Map.of("userId", user, "code", code(secret, 0))).post("/activate").statusCode();
             assertTrue(status >= 500, "the activation failed: " + status);
         } finally {
@@ -392,7 +406,7 @@ class WebhookTest {
      * the event is old, up to an hour, and an attempt under way when the clock jumps is scheduled from
      * the new time.
      */
-    private void awaitMovingTheClock(java.util.function.BooleanSupplier done) {
+    private void awaitMovingTheClock(BooleanSupplier done) {
         for (int minute = 0; minute < 120 && !done.getAsBoolean(); minute++) {
             clock.advance(Duration.ofMinutes(1));
             WebhookReceiver.pause(Duration.ofMillis(150));
@@ -520,15 +534,15 @@ class WebhookTest {
         String user = Users.newUserId();
         hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201);
         WebhookReceiverAwait.until(() -> delivery(user), d -> d.get("lastError") != null);
-        io.restassured.RestAssured.given().get("/q/health/ready").then().statusCode(200);
-        String metrics = WebhookReceiverAwait.until(() -> io.restassured.RestAssured.given().get("/q/metrics").then()
+        RestAssured.given().get("/q/health/ready").then().statusCode(200);
+        String metrics = WebhookReceiverAwait.until(() -> RestAssured.given().get("/q/metrics").then()
                 .statusCode(200).extract().asString(), m -> m.matches("(?s).*totpd_webhooks_pending\\{endpoint=\"hooks\"} [1-9].*"));
         assertTrue(metrics.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"unreachable\"}"), metrics);
         assertTrue(metrics.contains("totpd_webhooks_oldest_pending_seconds{endpoint=\"hooks\"}"), metrics);
         WebhookReceiver.up();
         clock.advance(Duration.ofSeconds(10));
         WebhookReceiver.awaitTypes(DEFAULT, user, 1);
-        String after = WebhookReceiverAwait.until(() -> io.restassured.RestAssured.given().get("/q/metrics").then()
+        String after = WebhookReceiverAwait.until(() -> RestAssured.given().get("/q/metrics").then()
                 .extract().asString(), m -> m.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"delivered\"}"));
         assertTrue(after.contains("outcome=\"delivered\""));
     }
@@ -544,35 +558,35 @@ class WebhookTest {
         String user = Users.newUserId();
         hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201);
         Received delivered = WebhookReceiver.await(DEFAULT, user, r -> !r.isEmpty()).get(0);
-        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
-        java.util.regex.Matcher python = java.util.regex.Pattern.compile("```python\n(.*?)```", java.util.regex.Pattern.DOTALL)
+        String readme = Files.readString(Path.of("README.md"));
+        Matcher python = Pattern.compile("```python\n(.*?)```", Pattern.DOTALL)
                 .matcher(readme.substring(readme.indexOf("## Get notified")));
         assertTrue(python.find(), "the README shows a receiver");
         int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        try (ServerSocket free = new ServerSocket(0)) {
             port = free.getLocalPort();
         }
-        java.nio.file.Path script = java.nio.file.Files.createTempFile("receiver", ".py");
-        java.nio.file.Files.writeString(script, python.group(1).replace("9000", Integer.toString(port)));
-        java.nio.file.Path output = java.nio.file.Files.createTempFile("receiver", ".out");
+        Path script = Files.createTempFile("receiver", ".py");
+        Files.writeString(script, python.group(1).replace("9000", Integer.toString(port)));
+        Path output = Files.createTempFile("receiver", ".out");
         ProcessBuilder builder = new ProcessBuilder("python3", script.toString()).redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().put("WEBHOOK_SECRET", WebhookReceiver.SECRET);
         Process receiver = builder.start();
         try {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            HttpClient http = HttpClient.newHttpClient();
             long now = Instant.now().getEpochSecond();
-            String signature = Signature.header(List.of(java.util.Base64.getDecoder().decode(
+            String signature = Signature.header(List.of(Base64.getDecoder().decode(
                     WebhookReceiver.SECRET.substring("whsec_".length()))), delivered.id(), now, delivered.body());
-            java.util.function.Function<byte[], Integer> post = body -> {
+            Function<byte[], Integer> post = body -> {
                 for (int attempt = 0; ; attempt++) {
                     try {
-                        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/"))
+                        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
                                 .header("webhook-id", delivered.id()).header("webhook-timestamp", Long.toString(now))
                                 .header("webhook-signature", signature).header("content-type", "application/json")
-                                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
-                    } catch (java.io.IOException e) {
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                    } catch (IOException e) {
                         assertTrue(attempt < 100, "the README's receiver did not start");
                         WebhookReceiver.pause(Duration.ofMillis(100));
                     } catch (InterruptedException e) {
@@ -587,10 +601,10 @@ class WebhookTest {
         } finally {
             receiver.destroy();
             receiver.waitFor();
-            java.nio.file.Files.delete(script);
+            Files.delete(script);
         }
-        String printed = java.nio.file.Files.readString(output);
-        java.nio.file.Files.delete(output);
+        String printed = Files.readString(output);
+        Files.delete(output);
         assertTrue(printed.contains(delivered.id() + " authenticator.added " + user), printed);
     }
 }
