@@ -78,7 +78,7 @@ public interface TotpdConfig {
 
         /**
          * How long a sender holds the deliveries it claimed before another replica may claim them again:
-         * longer than {@link #timeout}, or every slow receiver would get each event twice.
+         * at least twice {@link #timeout}, or a slow receiver would get events twice.
          */
         @WithDefault("1m")
         Duration lease();
