@@ -76,13 +76,6 @@ public interface TotpdConfig {
         @WithDefault("24h")
         Duration giveUpAfter();
 
-        /**
-         * How long a sender holds the deliveries it claimed before another replica may claim them again:
-         * at least twice {@link #timeout}, or a slow receiver would get events twice.
-         */
-        @WithDefault("1m")
-        Duration lease();
-
         /** How often each replica looks for due deliveries when it found none the last time. */
         @WithDefault("1s")
         Duration poll();

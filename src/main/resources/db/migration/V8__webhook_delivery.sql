@@ -1,6 +1,6 @@
 -- The webhook outbox (issue 15): one row per event and endpoint subscribed to it, inserted by the
 -- same statement that records the event in audit_event, so an event is sent exactly when the change
--- it reports committed. The row is also the delivery's state: senders on every replica claim due
+-- it reports committed. The row is also the delivery's state: senders on every replica take due
 -- rows with FOR UPDATE SKIP LOCKED, and nothing reads it with a cursor, so a row whose transaction
 -- commits late is sent late, never skipped.
 CREATE TABLE webhook_delivery (
@@ -20,9 +20,9 @@ CREATE TABLE webhook_delivery (
     request_id       varchar(64)  NOT NULL,
     occurred_at      timestamptz  NOT NULL,
     status           varchar(16)  NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
-    -- When a sender may next claim it: at first the event's time; while an attempt is under way, the
-    -- end of that sender's lease (a sender killed mid-attempt leaves the row to the others after it);
-    -- after a failed attempt, the back-off.
+    -- When a sender may next take it: at first the event's time; after a failed attempt, the back-off.
+    -- A sender holds the rows it sends locked until their outcomes are written, so one killed
+    -- mid-attempt leaves them due again the moment its connection drops.
     next_attempt_at  timestamptz  NOT NULL,
     -- Retries back off from here and give up a set time after it: the event's time, or a manual retry's.
     retry_from       timestamptz  NOT NULL,
@@ -35,7 +35,7 @@ CREATE TABLE webhook_delivery (
     CHECK ((status = 'pending') = (finished_at IS NULL))
 );
 
--- What senders claim: due rows, oldest first.
+-- What senders take: due rows, oldest first.
 CREATE INDEX webhook_delivery_due ON webhook_delivery (endpoint, next_attempt_at) WHERE status = 'pending';
 -- The queue of one user at one endpoint, in order: only its first pending row may be sent.
 CREATE INDEX webhook_delivery_queue ON webhook_delivery (endpoint, tenant, user_id, id) WHERE status = 'pending';

@@ -40,12 +40,6 @@ public class Endpoints implements Outbox {
 
     Endpoints(TotpdConfig config) {
         TotpdConfig.WebhooksConfig webhooks = config.webhooks();
-        // A batch takes up to the timeout plus its claim and its outcomes' write; at less than twice the
-        // timeout, a slow receiver would get events twice, once from another replica whose lease ran out.
-        if (webhooks.lease().compareTo(webhooks.timeout().multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("totpd.webhooks.lease must be at least twice totpd.webhooks.timeout, "
-                    + "or a slow receiver would get events twice");
-        }
         Map<String, List<String[]>> routesByTenant = new HashMap<>();
         for (Map.Entry<String, TotpdConfig.EndpointConfig> entry : webhooks.endpoints().entrySet()) {
             Endpoint endpoint = endpoint(entry.getKey(), entry.getValue(), webhooks.allowHttp());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
@@ -21,13 +22,14 @@ import javax.sql.DataSource;
  * report ({@link io.totpd.audit.AuditEvents}); this class claims, finishes, lists, retries and purges
  * them, in plain JDBC.
  *
- * <p>Concurrency rule: a sender claims a row by moving its {@code next_attempt_at} to the end of its
- * lease, in one statement that takes the row with {@code FOR UPDATE SKIP LOCKED}, so senders on every
- * replica share the due rows without waiting for each other; a sender that dies leaves its rows due
- * again when the lease ends. A row is claimed only while no earlier row of the same (endpoint, tenant,
- * user) is pending, which keeps each user's events in order. The outcome is written only by the claim
- * that is still current (same {@code attempts}), so a sender that outlived its lease cannot undo a
- * newer attempt. There is no cursor: a row whose transaction commits late is claimed late, not skipped.
+ * <p>Concurrency rule: a sender takes the due rows it sends with {@code FOR UPDATE SKIP LOCKED} in a
+ * transaction that stays open while the batch is sent and ends with their outcomes, so senders on
+ * every replica share the due rows without waiting for each other, and the rows of a sender that
+ * dies return the moment its connection drops (its unfinished attempt is sent again, under the same
+ * {@code webhook-id}). A row is taken only while no earlier row of the same (endpoint, tenant, user) is
+ * pending, which keeps each user's events in order. There is no cursor: a row whose transaction
+ * commits late is taken late, not skipped. Nothing else ever waits for these locks: the requests
+ * insert new rows, and the retry and the purge touch only finished ones.
  */
 @Singleton
 public class WebhookDeliveries {
@@ -49,11 +51,11 @@ public class WebhookDeliveries {
     }
 
     /**
-     * How an attempt of claimed delivery {@code id} (claim {@code attempts}) ended: delivered when
-     * {@code finishedAt} is set and {@code status} is delivered; otherwise due again at
-     * {@code nextAttemptAt}, or failed for good.
+     * How an attempt at delivery {@code id}, made at {@code attemptedAt}, ended: {@link Status#DELIVERED}
+     * or {@link Status#FAILED} with {@code finishedAt} set, or {@link Status#PENDING} and due again at
+     * {@code nextAttemptAt}. {@code httpStatus} is null when the receiver gave no answer.
      */
-    public record Outcome(long id, int attempts, Status status, Instant nextAttemptAt, Integer httpStatus, String error,
+    public record Outcome(long id, Status status, Instant attemptedAt, Instant nextAttemptAt, Integer httpStatus, String error,
             Instant finishedAt) {
     }
 
@@ -62,32 +64,35 @@ public class WebhookDeliveries {
     }
 
     private static final String COLUMNS = """
-            id, endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller, request_id, occurred_at,
+             id, endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller, request_id, occurred_at,
             status, attempts, next_attempt_at, retry_from, last_attempt_at, last_status, last_error, finished_at""";
 
     /**
-     * The due heads of the endpoint's queues, oldest due first; each becomes the sender's for its lease.
+     * The due heads of the endpoint's queues, oldest due first, locked for the sender's transaction.
      * Whether a row is its queue's head is a correlated subquery on purpose: it is always one probe of
      * the queue index, where a NOT EXISTS let the planner, with statistics taken while nothing was
      * pending (the usual state), compare every pending row with every other: 2.3 s for 2,000.
      */
-    private static final String CLAIM = """
-            UPDATE webhook_delivery d SET next_attempt_at = ?, attempts = d.attempts + 1, last_attempt_at = ?
-             WHERE d.id IN (
-                   SELECT c.id FROM webhook_delivery c
-                    WHERE c.endpoint = ? AND c.status = 'pending' AND c.next_attempt_at <= ?
-                      AND c.id = (SELECT p.id FROM webhook_delivery p
-                                   WHERE p.endpoint = c.endpoint AND p.tenant = c.tenant AND p.user_id = c.user_id
-                                     AND p.status = 'pending'
-                                   ORDER BY p.id LIMIT 1)
-                    ORDER BY c.next_attempt_at
-                    LIMIT ?
-                      FOR UPDATE OF c SKIP LOCKED)
-            RETURNING""" + " " + COLUMNS;
+    private static final String DUE = "SELECT " + COLUMNS + """
+             FROM webhook_delivery c
+            WHERE c.endpoint = ? AND c.status = 'pending' AND c.next_attempt_at <= ?
+              AND c.id = (SELECT p.id FROM webhook_delivery p
+                           WHERE p.endpoint = c.endpoint AND p.tenant = c.tenant AND p.user_id = c.user_id
+                             AND p.status = 'pending'
+                           ORDER BY p.id LIMIT 1)
+            ORDER BY c.next_attempt_at
+            LIMIT ?
+              FOR UPDATE SKIP LOCKED""";
 
+    /** A batch's outcomes, one statement; times travel as ISO-8601 text, which PostgreSQL reads exactly. */
     private static final String FINISH = """
-            UPDATE webhook_delivery SET status = ?, next_attempt_at = ?, last_status = ?, last_error = ?, finished_at = ?
-             WHERE id = ? AND attempts = ? AND status = 'pending'""";
+            UPDATE webhook_delivery d
+               SET status = o.status, attempts = d.attempts + 1, last_attempt_at = o.attempted_at::timestamptz,
+                   next_attempt_at = o.next_attempt_at::timestamptz, last_status = o.http_status::smallint,
+                   last_error = o.error, finished_at = o.finished_at::timestamptz
+              FROM unnest(?::bigint[], ?::varchar[], ?::text[], ?::text[], ?::int[], ?::varchar[], ?::text[])
+                   AS o(id, status, attempted_at, next_attempt_at, http_status, error, finished_at)
+             WHERE d.id = o.id""";
 
     private static final String RETRY = "UPDATE webhook_delivery SET status = 'pending', finished_at = NULL, "
             + "next_attempt_at = ?, retry_from = ?, last_error = NULL WHERE tenant = ? AND id = ? AND status = 'failed' "
@@ -108,38 +113,53 @@ public class WebhookDeliveries {
     }
 
     /**
-     * Claims up to {@code limit} due deliveries of {@code endpoint} until {@code leaseEnd}, counting an
-     * attempt for each; in id order.
+     * Takes up to {@code limit} deliveries of {@code endpoint} due at {@code now} (in id order), hands
+     * them to {@code send}, and writes the outcomes it returns, all in one transaction that holds the
+     * rows meanwhile; answers how many were taken. Throws
+     * {@link jakarta.persistence.PersistenceException} when the database fails: nothing is written, and
+     * the rows are due again at once.
      */
-    public List<Delivery> claim(String endpoint, Instant now, Instant leaseEnd, int limit) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement claim = connection.prepareStatement(CLAIM)) {
-            Jdbc.bind(claim, leaseEnd, now, endpoint, now, limit);
-            List<Delivery> claimed = read(claim);
-            claimed.sort(Comparator.comparingLong(Delivery::id));
-            return claimed;
+    public int sendDue(String endpoint, Instant now, int limit, Function<List<Delivery>, List<Outcome>> send) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                List<Delivery> due;
+                try (PreparedStatement select = connection.prepareStatement(DUE)) {
+                    Jdbc.bind(select, endpoint, now, limit);
+                    due = read(select);
+                }
+                if (!due.isEmpty()) {
+                    due.sort(Comparator.comparingLong(Delivery::id));
+                    finish(connection, send.apply(due));
+                }
+                connection.commit();
+                return due.size();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
         } catch (SQLException e) {
-            throw Jdbc.failure("claiming webhook deliveries", e);
+            throw Jdbc.failure("sending webhook deliveries", e);
         }
     }
 
-    /** Writes the outcomes of a batch of attempts, in one round trip; outcomes of a lost claim are ignored. */
-    public void finish(List<Outcome> outcomes) {
-        if (outcomes.isEmpty()) {
-            return;
+    private static void finish(Connection connection, List<Outcome> outcomes) throws SQLException {
+        try (PreparedStatement finish = connection.prepareStatement(FINISH)) {
+            finish.setArray(1, connection.createArrayOf("bigint", outcomes.stream().map(Outcome::id).toArray(Long[]::new)));
+            finish.setArray(2, connection.createArrayOf("varchar", outcomes.stream().map(o -> o.status().column()).toArray()));
+            finish.setArray(3, connection.createArrayOf("text", outcomes.stream().map(o -> text(o.attemptedAt())).toArray()));
+            finish.setArray(4, connection.createArrayOf("text", outcomes.stream().map(o -> text(o.nextAttemptAt())).toArray()));
+            finish.setArray(5, connection.createArrayOf("int4", outcomes.stream().map(Outcome::httpStatus).toArray(Integer[]::new)));
+            finish.setArray(6, connection.createArrayOf("varchar", outcomes.stream().map(Outcome::error).toArray()));
+            finish.setArray(7, connection.createArrayOf("text", outcomes.stream().map(o -> text(o.finishedAt())).toArray()));
+            finish.executeUpdate();
         }
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement finish = connection.prepareStatement(FINISH)) {
-            for (Outcome outcome : outcomes) {
-                Jdbc.bind(finish, outcome.status().column(), outcome.nextAttemptAt(), outcome.httpStatus() == null ? null
-                        : outcome.httpStatus().shortValue(), outcome.error(), outcome.finishedAt(), outcome.id(),
-                        outcome.attempts());
-                finish.addBatch();
-            }
-            finish.executeBatch();
-        } catch (SQLException e) {
-            throw Jdbc.failure("recording webhook attempts", e);
-        }
+    }
+
+    private static String text(Instant instant) {
+        return instant == null ? null : instant.toString();
     }
 
     /**

@@ -35,8 +35,8 @@ import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
- * Sends the outbox: on every replica, one thread per endpoint claims due deliveries
- * ({@link WebhookDeliveries#claim}), POSTs each as a Standard Webhooks message (headers
+ * Sends the outbox: on every replica, one thread per endpoint takes due deliveries
+ * ({@link WebhookDeliveries#sendDue}), POSTs each as a Standard Webhooks message (headers
  * {@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}), all of a batch at once,
  * and records how each went. A 2xx answer delivers; anything else (another status, a redirect, which
  * is never followed, no answer within {@code totpd.webhooks.timeout}) is tried again after a wait as
@@ -124,29 +124,26 @@ public class WebhookSender {
     }
 
     /**
-     * Claims, sends and records one batch of the endpoint's due deliveries; answers how many were claimed.
+     * Takes, sends and records one batch of the endpoint's due deliveries; answers how many were taken.
      * Throws {@link jakarta.persistence.PersistenceException} when the database cannot be reached: the
-     * claimed rows are then due again when their lease ends.
+     * rows are then due again at once.
      */
     int sendDue(Endpoints.Endpoint endpoint) {
         Instant now = clock.instant();
-        List<Delivery> batch = deliveries.claim(endpoint.name(), now, now.plus(settings.lease()), settings.batchSize());
-        if (batch.isEmpty()) {
-            return 0;
-        }
-        List<CompletableFuture<Outcome>> attempts = new ArrayList<>(batch.size());
-        for (Delivery delivery : batch) {
-            attempts.add(send(endpoint, delivery));
-        }
-        List<Outcome> outcomes = new ArrayList<>(batch.size());
-        for (CompletableFuture<Outcome> attempt : attempts) {
-            outcomes.add(attempt.join());
-        }
-        deliveries.finish(outcomes);
-        return batch.size();
+        return deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> {
+            List<CompletableFuture<Outcome>> attempts = new ArrayList<>(batch.size());
+            for (Delivery delivery : batch) {
+                attempts.add(send(endpoint, delivery, now));
+            }
+            List<Outcome> outcomes = new ArrayList<>(batch.size());
+            for (CompletableFuture<Outcome> attempt : attempts) {
+                outcomes.add(attempt.join());
+            }
+            return outcomes;
+        });
     }
 
-    private CompletableFuture<Outcome> send(Endpoints.Endpoint endpoint, Delivery delivery) {
+    private CompletableFuture<Outcome> send(Endpoints.Endpoint endpoint, Delivery delivery, Instant attemptedAt) {
         byte[] body = body(delivery);
         String id = "msg_" + delivery.eventId();
         long timestamp = clock.instant().getEpochSecond();
@@ -157,17 +154,18 @@ public class WebhookSender {
                 .header("webhook-signature", Signature.header(endpoint.keys(), id, timestamp, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, failure) -> outcome(endpoint, delivery, response, failure));
+                .handle((response, failure) -> outcome(endpoint, delivery, attemptedAt, response, failure));
     }
 
-    private Outcome outcome(Endpoints.Endpoint endpoint, Delivery delivery, HttpResponse<?> response, Throwable failure) {
+    private Outcome outcome(Endpoints.Endpoint endpoint, Delivery delivery, Instant attemptedAt, HttpResponse<?> response,
+            Throwable failure) {
         Instant now = clock.instant();
         Integer status = response == null ? null : response.statusCode();
         String error;
         String outcome;
         if (status != null && status >= 200 && status < 300) {
             metrics.counter("totpd.webhooks.attempts", "endpoint", endpoint.name(), "outcome", "delivered").increment();
-            return new Outcome(delivery.id(), delivery.attempts(), Status.DELIVERED, delivery.nextAttemptAt(), status, null, now);
+            return new Outcome(delivery.id(), Status.DELIVERED, attemptedAt, delivery.nextAttemptAt(), status, null, now);
         } else if (status != null) {
             outcome = "refused";
             error = "the receiver answered HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
@@ -184,10 +182,10 @@ public class WebhookSender {
         if (next.isAfter(delivery.retryFrom().plus(settings.giveUpAfter()))) {
             metrics.counter("totpd.webhooks.failed", "endpoint", endpoint.name()).increment();
             LOG.warnf("Gave up sending event %d (%s) to webhook endpoint '%s' after %d attempts; the last: %s",
-                    delivery.eventId(), delivery.type(), endpoint.name(), delivery.attempts(), error);
-            return new Outcome(delivery.id(), delivery.attempts(), Status.FAILED, next, status, error, now);
+                    delivery.eventId(), delivery.type(), endpoint.name(), delivery.attempts() + 1, error);
+            return new Outcome(delivery.id(), Status.FAILED, attemptedAt, next, status, error, now);
         }
-        return new Outcome(delivery.id(), delivery.attempts(), Status.PENDING, next, status, error, null);
+        return new Outcome(delivery.id(), Status.PENDING, attemptedAt, next, status, error, null);
     }
 
     /** What went wrong, in words: no exception class or stack, and nothing the receiver sent. */

@@ -47,19 +47,23 @@ public class StatementCounter {
     }
 
     private Object countedStatement(Method method, Object result) {
-        if (method.getName().equals("commit")) {
+        if (method.getName().equals("commit") && byRequest()) {
             commits.incrementAndGet();
         }
         if (result instanceof Statement statement) {
             return proxy(method.getReturnType(), statement, (executed, value) -> {
-                // The webhook senders poll on threads of their own; what a request sends is what counts.
-                if (executed.getName().startsWith("execute") && !Thread.currentThread().getName().startsWith("totpd-webhooks")) {
+                if (executed.getName().startsWith("execute") && byRequest()) {
                     statements.incrementAndGet();
                 }
                 return value;
             });
         }
         return result;
+    }
+
+    /** The webhook senders poll on threads of their own; what a request sends is what counts. */
+    private static boolean byRequest() {
+        return !Thread.currentThread().getName().startsWith("totpd-webhooks");
     }
 
     private interface AfterCall {

@@ -83,7 +83,6 @@ class EndpointsStartupTest {
         "totpd.webhooks.crm.secret | whsec_not*base64                 | base64",
         "totpd.webhooks.crm.events | user.locked,user.lockd           | unknown event type 'user.lockd'",
         "totpd.webhooks.crm.tenant | ac me                            | totpd.webhooks.crm.tenant",
-        "totpd.webhooks.lease      | 9s                               | at least twice totpd.webhooks.timeout",
     })
     void aSettingThatWouldLoseOrLeakEventsStopsTheStart(String name, String value, String message) {
         Exception refused = assertThrows(IllegalArgumentException.class, () -> endpoints(Map.of(name, value)));
