@@ -95,7 +95,7 @@ public class WebhookDeliveries {
              WHERE d.id = o.id""";
 
     private static final String RETRY = "UPDATE webhook_delivery SET status = 'pending', finished_at = NULL, "
-            + "next_attempt_at = ?, retry_from = ?, last_error = NULL WHERE tenant = ? AND id = ? AND status = 'failed' "
+            + "next_attempt_at = ?, retry_from = ? WHERE tenant = ? AND id = ? AND status = 'failed' "
             + "RETURNING " + COLUMNS;
 
     private static final String PURGE = """

@@ -539,6 +539,9 @@ class WebhookTest {
                 .statusCode(200).extract().asString(), m -> m.matches("(?s).*totpd_webhooks_pending\\{endpoint=\"hooks\"} [1-9].*"));
         assertTrue(metrics.contains("totpd_webhooks_attempts_total{endpoint=\"hooks\",outcome=\"unreachable\"}"), metrics);
         assertTrue(metrics.contains("totpd_webhooks_oldest_pending_seconds{endpoint=\"hooks\"}"), metrics);
+        // Counted from zero and described, so a rate of failures works before the first one.
+        assertTrue(metrics.contains("totpd_webhooks_failed_total{endpoint=\"hooks-verified\"}"), metrics);
+        assertTrue(metrics.contains("# HELP totpd_webhooks_pending Deliveries not yet delivered or failed"), metrics);
         WebhookReceiver.up();
         clock.advance(Duration.ofSeconds(10));
         WebhookReceiver.awaitTypes(DEFAULT, user, 1);
