@@ -30,8 +30,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
@@ -69,6 +70,12 @@ public class WebhookSender {
     private final MeterRegistry metrics;
     private final TotpdConfig.WebhooksConfig settings;
     private final HttpClient http;
+    /** Runs the attempts, one thread each, reused: as many as a batch of every endpoint needs at once. */
+    private final ExecutorService senders = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "totpd-webhooks-send");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Map<String, AtomicLong> pending = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> oldestSeconds = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> lastWarned = new ConcurrentHashMap<>();
@@ -121,6 +128,7 @@ public class WebhookSender {
         for (Thread thread : threads) {
             thread.join(settings.timeout().toMillis() + 1000);
         }
+        senders.shutdownNow();
     }
 
     private void sendLoop(Endpoints.Endpoint endpoint) {
@@ -177,8 +185,18 @@ public class WebhookSender {
                 .header("webhook-timestamp", Long.toString(timestamp))
                 .header("webhook-signature", Signature.header(endpoint.keys(), id, timestamp, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, failure) -> outcome(endpoint, delivery, attemptedAt, response, failure));
+        // The blocking send, on threads of our own: sendAsync hands every completion to the common
+        // pool's executor, which on 2 cores is a new thread per task (600 a second under the benchmark).
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return outcome(endpoint, delivery, attemptedAt, http.send(request, HttpResponse.BodyHandlers.discarding()), null);
+            } catch (IOException e) {
+                return outcome(endpoint, delivery, attemptedAt, null, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return outcome(endpoint, delivery, attemptedAt, null, e);
+            }
+        }, senders);
     }
 
     private Outcome outcome(Endpoints.Endpoint endpoint, Delivery delivery, Instant attemptedAt, HttpResponse<?> response,
@@ -194,7 +212,7 @@ public class WebhookSender {
             outcome = "refused";
             error = "the receiver answered HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
         } else {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = failure;
             outcome = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException) ? "timeout" : "unreachable";
             error = describe(cause);
         }
