@@ -212,9 +212,9 @@ public class WebhookSender {
             outcome = "refused";
             error = "the receiver answered HTTP " + status + (status >= 300 && status < 400 ? " (redirects are not followed)" : "");
         } else {
-            Throwable cause = failure;
-            outcome = cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException) ? "timeout" : "unreachable";
-            error = describe(cause);
+            outcome = failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException) ? "timeout"
+                    : "unreachable";
+            error = describe(failure);
         }
         metrics.counter("totpd.webhooks.attempts", "endpoint", endpoint.name(), "outcome", outcome).increment();
         warnAtMostEveryMinute(endpoint, now, error);
