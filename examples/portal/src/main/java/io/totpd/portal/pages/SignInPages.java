@@ -1,0 +1,124 @@
+package io.totpd.portal.pages;
+
+import io.quarkus.qute.TemplateInstance;
+import io.totpd.client.ApiException;
+import io.totpd.client.api.VerificationApi;
+import io.totpd.client.model.CodeRequest;
+import io.totpd.client.model.RecoverRequest;
+import io.totpd.client.model.Recovery;
+import io.totpd.portal.session.Sessions;
+import io.totpd.portal.twofactor.Problems;
+import io.totpd.portal.twofactor.Problems.Problem;
+import io.totpd.portal.users.Passwords;
+import io.totpd.portal.users.User;
+import io.totpd.portal.users.Users;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Response;
+import java.util.Optional;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestQuery;
+
+/**
+ * Sign in, in two steps when the account has 2FA on: the password, then a code from the phone (or a
+ * backup code). The password step gives only a short-lived pending cookie; the session cookie is
+ * written once totpd accepted the code (see {@link Sessions}).
+ */
+@Path("/sign-in")
+public class SignInPages {
+
+    record signIn(String email, String error, String notice) implements TemplateInstance {
+    }
+
+    record code(String email, String error, String backupError) implements TemplateInstance {
+    }
+
+    private final Users users;
+    private final Passwords passwords;
+    private final Sessions sessions;
+    private final VerificationApi verification;
+
+    SignInPages(Users users, Passwords passwords, Sessions sessions, VerificationApi verification) {
+        this.users = users;
+        this.passwords = passwords;
+        this.sessions = sessions;
+        this.verification = verification;
+    }
+
+    @GET
+    public TemplateInstance form(@RestQuery("signed-out") String signedOut, @RestQuery String expired) {
+        String notice = signedOut != null ? "You signed out."
+                : expired != null ? "That took too long: type your password again." : null;
+        return new signIn("", null, notice);
+    }
+
+    @POST
+    public Response password(@RestForm String email, @RestForm String password, RoutingContext context) {
+        String address = Forms.orEmpty(email);
+        Optional<Users.Login> login = Forms.isEmail(address) ? users.login(address) : Optional.empty();
+        if (password == null || !passwords.matches(password, login.map(Users.Login::passwordHash))) {
+            return Forms.page(401, new signIn(address, "That email address and password do not match an account.", null));
+        }
+        User user = login.get().user();
+        if (!user.twoFactor()) {
+            sessions.signIn(user, context);
+            return Forms.redirect("/account");
+        }
+        sessions.passwordAccepted(user, context);
+        return Forms.redirect("/sign-in/code");
+    }
+
+    @GET
+    @Path("/code")
+    public Response codeForm(RoutingContext context) {
+        return pendingUser(context)
+                .map(user -> Forms.page(200, new code(user.email(), null, null)))
+                .orElseGet(() -> Forms.redirect("/sign-in?expired"));
+    }
+
+    @POST
+    @Path("/code")
+    public Response code(@RestForm String code, RoutingContext context) {
+        Optional<User> pending = pendingUser(context);
+        if (pending.isEmpty()) {
+            return Forms.redirect("/sign-in?expired");
+        }
+        User user = pending.get();
+        try {
+            verification.verify(new CodeRequest().userId(user.totpdUserId()).code(Forms.orEmpty(code)));
+        } catch (ApiException e) {
+            Problem problem = Problems.of(e);
+            return Forms.page(problem.status(), new code(user.email(), problem.message(), null));
+        }
+        sessions.signIn(user, context);
+        return Forms.redirect("/account");
+    }
+
+    @POST
+    @Path("/backup-code")
+    public Response backupCode(@RestForm String backupCode, RoutingContext context) {
+        Optional<User> pending = pendingUser(context);
+        if (pending.isEmpty()) {
+            return Forms.redirect("/sign-in?expired");
+        }
+        User user = pending.get();
+        Recovery recovery;
+        try {
+            recovery = verification.recover(new RecoverRequest().userId(user.totpdUserId()).backupCode(Forms.orEmpty(backupCode)));
+        } catch (ApiException e) {
+            Problem problem = Problems.of(e);
+            return Forms.page(problem.status(), new code(user.email(), null, problem.message()));
+        }
+        sessions.signIn(user, context);
+        return Forms.redirect("/account?backup-codes-left=" + recovery.getBackupCodesRemaining());
+    }
+
+    // The user whose password this browser typed within the code timeout, if still signed up and not signed out since.
+    private Optional<User> pendingUser(RoutingContext context) {
+        return sessions.pending(context)
+                .flatMap(principal -> users.find(principal.userId()).filter(principal::current))
+                .filter(User::twoFactor);
+    }
+}
