@@ -34,8 +34,11 @@ public interface PortalConfig {
          */
         String apiKey();
 
-        /** How long one call to totpd may take before the portal gives up and says so. */
-        @WithDefault("5s")
+        /**
+         * How long one call to totpd may take before the portal gives up and says so. Turning 2FA on
+         * hashes ten backup codes with Argon2id, which takes totpd about half a second when idle.
+         */
+        @WithDefault("10s")
         Duration timeout();
     }
 }

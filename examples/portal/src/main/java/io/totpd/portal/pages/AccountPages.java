@@ -71,7 +71,7 @@ public class AccountPages {
         User user = identity.getAttribute(SessionIdentityProvider.USER);
         String notice = backupCodesLeft != null
                 ? "You signed in with a backup code. It works no more; you have " + backupCodesLeft + " left."
-                : NOTICES.get(done);
+                : done == null ? null : NOTICES.get(done);
         if (!user.twoFactor()) {
             return Forms.page(200, new account(user.email(), false, List.of(), null, notice, null));
         }
@@ -93,7 +93,7 @@ public class AccountPages {
         // Every cookie of the user names the old epoch, this browser's and any other: all end here.
         users.endSessions(user.id());
         sessions.signOut(context);
-        return Forms.redirect("/sign-in?signed-out");
+        return Forms.redirect("/sign-in?notice=signed-out");
     }
 
     private static Phone phone(Authenticator authenticator) {

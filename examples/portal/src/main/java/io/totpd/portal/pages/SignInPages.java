@@ -17,6 +17,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -47,11 +48,14 @@ public class SignInPages {
         this.verification = verification;
     }
 
+    // Fixed texts for ?notice=: a query parameter chooses one, and is never shown itself.
+    private static final Map<String, String> NOTICES = Map.of(
+            "signed-out", "You signed out.",
+            "expired", "That took too long: type your password again.");
+
     @GET
-    public TemplateInstance form(@RestQuery("signed-out") String signedOut, @RestQuery String expired) {
-        String notice = signedOut != null ? "You signed out."
-                : expired != null ? "That took too long: type your password again." : null;
-        return new signIn("", null, notice);
+    public TemplateInstance form(@RestQuery String notice) {
+        return new signIn("", null, notice == null ? null : NOTICES.get(notice));
     }
 
     @POST
@@ -75,7 +79,7 @@ public class SignInPages {
     public Response codeForm(RoutingContext context) {
         return pendingUser(context)
                 .map(user -> Forms.page(200, new code(user.email(), null, null)))
-                .orElseGet(() -> Forms.redirect("/sign-in?expired"));
+                .orElseGet(() -> Forms.redirect("/sign-in?notice=expired"));
     }
 
     @POST
@@ -83,7 +87,7 @@ public class SignInPages {
     public Response code(@RestForm String code, RoutingContext context) {
         Optional<User> pending = pendingUser(context);
         if (pending.isEmpty()) {
-            return Forms.redirect("/sign-in?expired");
+            return Forms.redirect("/sign-in?notice=expired");
         }
         User user = pending.get();
         try {
@@ -101,7 +105,7 @@ public class SignInPages {
     public Response backupCode(@RestForm String backupCode, RoutingContext context) {
         Optional<User> pending = pendingUser(context);
         if (pending.isEmpty()) {
-            return Forms.redirect("/sign-in?expired");
+            return Forms.redirect("/sign-in?notice=expired");
         }
         User user = pending.get();
         Recovery recovery;

@@ -54,7 +54,7 @@ public class Sessions {
                 form.newCookieInterval().toMillis(), true, form.cookieSameSite().name(), path, maxAge, domain);
         // The manager hashes the key text with SHA-256: another text is an unrelated AES key.
         this.pending = new PersistentLoginManager(key + "|sign-in-pending", PENDING_COOKIE,
-                config.codeTimeout().toMillis(), Long.MAX_VALUE, true, "strict", path, -1, domain);
+                config.codeTimeout().toMillis(), Long.MAX_VALUE, true, "STRICT", path, -1, domain);
     }
 
     /** Signs the user in: from this response on, the browser sends a session cookie. Ends a pending sign-in. */
