@@ -99,6 +99,9 @@ public class AuthenticatorResource {
     }
 
     @DELETE
+    // A 204 has no body: the only media type this answers in is its problems', which is all the
+    // generated client's Accept names. The class's JSON alone would make that Accept a 406.
+    @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
     @Path("{authenticatorId}")
     public RestResponse<Void> remove(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @PathParam("authenticatorId") String authenticatorId) {

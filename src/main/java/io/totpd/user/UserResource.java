@@ -58,6 +58,9 @@ public class UserResource {
     }
 
     @DELETE
+    // A 204 has no body: the only media type this answers in is its problems', which is all the
+    // generated client's Accept names. The class's JSON alone would make that Accept a 406.
+    @Produces({MediaType.APPLICATION_JSON, "application/problem+json"})
     public RestResponse<Void> delete(@PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
         if (!users.delete(userId)) {
             throw ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor");

@@ -155,6 +155,20 @@ class SeveralAuthenticatorsTest {
     }
 
     @Test
+    void removalsTakeTheAcceptTheGeneratedClientSendsTheirProblemsMediaTypeAlone() {
+        // A 204 has no body, so a DELETE's only media type is its problems'; the client of client/
+        // asks for exactly that, and must not hear 406.
+        String userId = newUserId();
+        activated(userId, clock);
+        Device tablet = AuthenticatorCalls.added(userId, "Tablet", clock);
+        String tabletPath = "/users/" + userId + "/authenticators/" + tablet.id();
+        api().accept("application/problem+json").delete(tabletPath).then().statusCode(204);
+        assertProblem(api().accept("application/problem+json").delete(tabletPath).then(), 404, "authenticator-not-found");
+        api().accept("application/problem+json").delete("/users/" + userId).then().statusCode(204);
+        assertProblem(api().accept("application/problem+json").delete("/users/" + userId).then(), 404, "factor-not-found");
+    }
+
+    @Test
     void aUserHasAtMostFiveAuthenticatorsPendingOrActive() {
         String userId = newUserId();
         activated(userId, clock);
