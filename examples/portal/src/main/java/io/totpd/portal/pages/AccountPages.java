@@ -60,11 +60,13 @@ public class AccountPages {
         this.totpdUsers = totpdUsers;
     }
 
+    /** The portal's root: the account page, or the sign-in page for a visitor. */
     @GET
     public Response home() {
         return Forms.redirect("/account");
     }
 
+    /** The account page: 2FA on or off, the phones, the backup codes left; {@code done} chooses a fixed notice. */
     @GET
     @Path("account")
     public Response account(@RestQuery String done, @RestQuery("backup-codes-left") Integer backupCodesLeft) {
@@ -86,6 +88,7 @@ public class AccountPages {
         }
     }
 
+    /** Signs out: ends every session of the user, 303 to the sign-in page. */
     @POST
     @Path("sign-out")
     public Response signOut(RoutingContext context) {

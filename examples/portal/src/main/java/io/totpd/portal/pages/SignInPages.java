@@ -53,11 +53,16 @@ public class SignInPages {
             "signed-out", "You signed out.",
             "expired", "That took too long: type your password again.");
 
+    /** The password form, with a fixed notice when {@code notice} names one ({@code signed-out}, {@code expired}). */
     @GET
     public TemplateInstance form(@RestQuery String notice) {
         return new signIn("", null, notice == null ? null : NOTICES.get(notice));
     }
 
+    /**
+     * Step 1: the password. Right, and 2FA off: signed in (303 to /account); right, and 2FA on: a
+     * pending cookie and 303 to the code page; wrong, or no such address: the form again, 401.
+     */
     @POST
     public Response password(@RestForm String email, @RestForm String password, RoutingContext context) {
         String address = Forms.orEmpty(email);
@@ -74,6 +79,7 @@ public class SignInPages {
         return Forms.redirect("/sign-in/code");
     }
 
+    /** The code page, while this browser's pending sign-in lasts; else 303 back to the password. */
     @GET
     @Path("/code")
     public Response codeForm(RoutingContext context) {
@@ -82,6 +88,7 @@ public class SignInPages {
                 .orElseGet(() -> Forms.redirect("/sign-in?notice=expired"));
     }
 
+    /** Step 2: a code from the phone, checked by totpd; accepted: signed in, 303 to /account; else the page with the problem's sentence and status. */
     @POST
     @Path("/code")
     public Response code(@RestForm String code, RoutingContext context) {
@@ -100,6 +107,7 @@ public class SignInPages {
         return Forms.redirect("/account");
     }
 
+    /** Step 2 without the phone: a backup code, redeemed at totpd; then as {@link #code}, the account page saying how many are left. */
     @POST
     @Path("/backup-code")
     public Response backupCode(@RestForm String backupCode, RoutingContext context) {

@@ -30,11 +30,13 @@ public class SignUpPages {
         this.sessions = sessions;
     }
 
+    /** The sign-up form. */
     @GET
     public TemplateInstance form() {
         return new signUp("", null);
     }
 
+    /** Makes the account and signs it in (303 to /account); the form again, with what is wrong, as 400 or 409. */
     @POST
     public Response signUp(@RestForm String email, @RestForm String password, RoutingContext context) {
         String address = Forms.orEmpty(email);

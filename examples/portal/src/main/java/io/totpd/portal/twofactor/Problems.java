@@ -1,9 +1,6 @@
 package io.totpd.portal.twofactor;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.totpd.client.ApiException;
-import java.util.Optional;
 import java.util.OptionalLong;
 import org.jboss.logging.Logger;
 
@@ -15,8 +12,6 @@ import org.jboss.logging.Logger;
 public final class Problems {
 
     private static final Logger LOG = Logger.getLogger(Problems.class);
-    private static final String PREFIX = "urn:totpd:problem:";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Problems() {
     }
@@ -65,35 +60,17 @@ public final class Problems {
 
     /** The problem a call to totpd failed with. */
     public static Problem of(ApiException e) {
-        if (e.getCode() == 0) {
+        OptionalLong retryAfter = e.retryAfter().map(wait -> OptionalLong.of(wait.toSeconds())).orElse(OptionalLong.empty());
+        if (e.status() == 0) {
             // No HTTP answer at all: totpd down, unreachable or too slow. Fail closed.
-            LOG.warnf("totpd did not answer: %s", e.getMessage());
+            LOG.warnf("totpd did not answer: %s", e.getCause() == null ? e.getMessage() : e.getCause().toString());
             return new Problem("unreachable", 503, OptionalLong.empty());
         }
-        String type = typeOf(e.getResponseBody()).orElse("unknown");
-        OptionalLong retryAfter = e.getResponseHeaders() == null ? OptionalLong.empty()
-                : e.getResponseHeaders().firstValue("Retry-After").map(Problems::seconds).orElse(OptionalLong.empty());
-        if (!type.startsWith(PREFIX)) {
-            LOG.warnf("totpd answered %d without a problem type", e.getCode());
+        if (!e.isProblem() || !e.type().startsWith(ApiException.TYPE_PREFIX)) {
+            // Something between the portal and totpd answered (a proxy's error page): not totpd's verdict.
+            LOG.warnf("totpd's address answered %d without a problem of totpd", e.status());
             return new Problem("unknown", 502, retryAfter);
         }
-        return new Problem(type.substring(PREFIX.length()), e.getCode(), retryAfter);
-    }
-
-    private static Optional<String> typeOf(String body) {
-        try {
-            JsonNode type = body == null ? null : JSON.readTree(body).get("type");
-            return type == null ? Optional.empty() : Optional.of(type.asText());
-        } catch (Exception e) {
-            return Optional.empty();
-        }
-    }
-
-    private static OptionalLong seconds(String value) {
-        try {
-            return OptionalLong.of(Long.parseLong(value.trim()));
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
+        return new Problem(e.type().substring(ApiException.TYPE_PREFIX.length()), e.status(), retryAfter);
     }
 }
