@@ -144,14 +144,15 @@ const received = [];
 const qrRequests = [];
 context.on('response', (response) => {
   received.push((async () => {
+    const headers = JSON.stringify(await response.allHeaders());
     let body = '';
     try {
       body = (await response.body()).toString('latin1');
     } catch {
       // a redirect has no body
     }
-    return { url: response.url(), headers: JSON.stringify(await response.allHeaders()), body };
-  })());
+    return { url: response.url(), headers, body };
+  })().catch((e) => ({ url: response.url(), unreadable: e.message })));
 });
 context.on('request', (request) => {
   if (request.url().startsWith(`${TOTPD}/qr/`)) {
@@ -310,8 +311,14 @@ try {
   });
 
   await step('no response the browser received contains the API key', async () => {
-    const responses = await Promise.all(received);
+    await page.waitForLoadState('networkidle');
+    let responses;
+    do {
+      responses = await Promise.all(received);
+    } while (responses.length !== received.length);
     check(responses.length > 20, `the story's responses to have been collected (${responses.length})`);
+    const unread = responses.filter((r) => r.unreadable);
+    check(unread.length === 0, `every response to have been read, not ${unread.map((r) => `${r.url}: ${r.unreadable}`)}`);
     const leaks = responses.filter((r) => r.url.includes(API_KEY) || r.headers.includes(API_KEY) || r.body.includes(API_KEY));
     check(leaks.length === 0, `no API key anywhere, found in ${leaks.map((r) => r.url)}`);
     console.log(`     (${responses.length} responses searched, ${qrRequests.length} QR image requests)`);
