@@ -201,6 +201,8 @@ try {
     check(request, 'the browser to have requested the QR image itself');
     const headers = await request.allHeaders();
     check(!('authorization' in headers), `no Authorization header on the QR request, found one: ${Object.keys(headers)}`);
+    // totpd is another host to the browser (localhost, the portal 127.0.0.1): the portal's cookies stay home.
+    check(!('cookie' in headers), 'no cookie of the portal on the QR request');
     check((await request.response()).status() === 200, 'the QR image to answer 200');
   });
 
@@ -225,6 +227,21 @@ try {
     check((await main()).includes('You signed out'), 'the sign-in page to say so');
     await page.goto(`${PORTAL}/account`);
     onPage('/sign-in');
+  });
+
+  await step('a wrong password, or a form without its CSRF token, signs nobody in', async () => {
+    await page.goto(`${PORTAL}/sign-in`);
+    await page.fill('#email', EMAIL);
+    await page.fill('#password', `${PASSWORD}!`);
+    await page.click('button[type=submit]');
+    onPage('/sign-in');
+    const error = await page.locator('.error').innerText();
+    check(error.includes('do not match an account'), `the wrong-password message, not "${error}"`);
+    // The right password, posted as another site's form would be: the browser's cookies, no token in the form.
+    const forged = await page.request.post(`${PORTAL}/sign-in`, { form: { email: EMAIL, password: PASSWORD }, maxRedirects: 0 });
+    check(forged.status() === 400, `a form without its CSRF token to be refused with 400, not ${forged.status()}`);
+    const names = (await context.cookies(PORTAL)).map((c) => c.name);
+    check(!names.includes('portal-sign-in-pending') && !names.includes('portal-session'), `no sign-in cookie after either, found ${names}`);
   });
 
   await step('a right password alone gives no session, not even with the pending cookie as the session cookie', async () => {

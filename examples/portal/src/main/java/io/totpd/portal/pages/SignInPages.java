@@ -61,14 +61,14 @@ public class SignInPages {
 
     /**
      * Step 1: the password. Right, and 2FA off: signed in (303 to /account); right, and 2FA on: a
-     * pending cookie and 303 to the code page; wrong, or no such address: the form again, 401.
+     * pending cookie and 303 to the code page; wrong, or no such address: the form again, 400.
      */
     @POST
     public Response password(@RestForm String email, @RestForm String password, RoutingContext context) {
         String address = Forms.orEmpty(email);
         Optional<Users.Login> login = Forms.isEmail(address) ? users.login(address) : Optional.empty();
         if (password == null || !passwords.matches(password, login.map(Users.Login::passwordHash))) {
-            return Forms.page(401, new signIn(address, "That email address and password do not match an account.", null));
+            return Forms.page(400, new signIn(address, "That email address and password do not match an account.", null));
         }
         User user = login.get().user();
         if (!user.twoFactor()) {
