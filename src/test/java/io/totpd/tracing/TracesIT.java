@@ -34,9 +34,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package with and without an OTLP endpoint, as an operator switches traces on: with one, the
- * spans of a sign-in reach the collector, in the caller's trace, without the code, the API key, the
- * secret or the user id, and the JSON log line of the request names the trace; without one, nothing
- * is traced at all. The collector here is a bare OTLP/HTTP receiver that keeps each export's bytes
+ * spans of a sign-in reach the collector, in the caller's trace (which decides whether it is sampled,
+ * whatever the ratio), without the code, the API key, the secret or the user id, and the JSON log line
+ * of the request names the trace; without one, nothing is traced at all. The collector here is a bare OTLP/HTTP receiver that keeps each export's bytes
  * (protobuf carries strings as they are, so searching them is enough).
  */
 class TracesIT {
@@ -91,7 +91,9 @@ class TracesIT {
     void withAnEndpointASignInIsTracedInTheCallersTraceWithoutCodeKeySecretOrUser() throws Exception {
         PackagedApp app = launch(environment(Map.of(
                 "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + collector.getAddress().getPort(),
-                "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")));
+                "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
+                // Requests that come without a trace of their own are not traced; the caller's decides for its own.
+                "QUARKUS_OTEL_TRACES_SAMPLER_ARG", "0.0")));
         try {
             app.awaitReady();
             ActiveUser user = app.newActiveUser();
@@ -103,6 +105,7 @@ class TracesIT {
             String exported = awaitExport(new String(HexFormat.of().parseHex(TRACE_ID), StandardCharsets.ISO_8859_1), "POST /verify");
             assertTrue(exported.contains("FROM user_account u LEFT JOIN authenticator"), "the sign-in's read");
             assertTrue(exported.contains("UPDATE user_account SET"), "the sign-in's write");
+            assertFalse(exported.contains("POST /enroll") || exported.contains("POST /activate"), "sampled out at a ratio of 0");
             String code = JSON.readTree(body).get("code").asText();
             for (String secret : List.of(code, PackagedApp.API_KEY, Base32.encode(user.secret()), user.userId())) {
                 assertFalse(exported.contains(secret), "a span holds " + secret);
