@@ -155,11 +155,12 @@ public class HttpLayer {
     }
 
     /**
-     * What a request's path may be called in metrics: its template in the contract (a user id or a
-     * QR token never appears), one of Quarkus's management paths, or {@code UNMATCHED} for anything
-     * else, so that no caller, with or without a key, can add a time series per path it invents.
+     * What a request's path may be called where operators look, in metrics and traces: its template
+     * in the contract (a user id or a QR token never appears), one of Quarkus's management paths, or
+     * {@code UNMATCHED} for anything else, so that no caller, with or without a key, can add a time
+     * series per path it invents or put a value of its choice into a span.
      */
-    public String metricsName(String path) {
+    public String routeName(String path) {
         if (path == null) {
             return UNMATCHED;
         }
@@ -170,7 +171,7 @@ public class HttpLayer {
         return route == null ? UNMATCHED : route.template();
     }
 
-    /** The name {@link #metricsName} gives every path that is no route of the service. */
+    /** The name {@link #routeName} gives every path that is no route of the service. */
     public static final String UNMATCHED = "UNMATCHED";
 
     private Route route(String path) {

@@ -9,7 +9,7 @@ import jakarta.inject.Singleton;
 
 /**
  * Request latency as Prometheus histograms, so p99 can be computed across replicas; their {@code uri}
- * tag is always a route template ({@link HttpLayer#metricsName}), never a path a caller made up.
+ * tag is always a route template ({@link HttpLayer#routeName}), never a path a caller made up.
  */
 public class LatencyHistograms {
 
@@ -26,7 +26,7 @@ public class LatencyHistograms {
                 if (uri == null) {
                     return id;
                 }
-                String name = http.metricsName(uri);
+                String name = http.routeName(uri);
                 return name.equals(uri) ? id : id.replaceTags(Tags.of(id.getTagsAsIterable()).and("uri", name));
             }
 

@@ -210,11 +210,17 @@ public record PackagedApp(Process process, int port, Path log) {
     }
 
     public HttpResponse<String> send(String path, String body) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(uri(path))
+        return send(path, body, Map.of());
+    }
+
+    /** POSTs JSON as the caller "it" with more headers, such as a {@code traceparent}. */
+    public HttpResponse<String> send(String path, String body, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + API_KEY)
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(30));
+        headers.forEach(request::header);
+        return HTTP.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public int get(String path) throws IOException, InterruptedException {
