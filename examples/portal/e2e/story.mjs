@@ -3,28 +3,29 @@
 // codes, sign out, sign in with password and code, meet the replay message, sign in with a backup
 // code, add a second phone, remove the first. Codes come from oathtool (an implementation of TOTP
 // independent of totpd) computed from the secret that the QR code in a screenshot holds; ZXing
-// (@zxing/library, its JavaScript port) reads the QR code.
+// reads the QR code (QrDecode.java, run with java).
 //
 // Started by ./run, which starts totpd and the portal and sets:
 //   PORTAL_URL        the portal, e.g. http://127.0.0.1:8181
 //   TOTPD_PUBLIC_URL  totpd as the browser reaches it (the QR image's origin)
 //   TOTPD_API_KEY     the portal's API key, which the browser must never receive
 //   SCREENSHOTS       where the README's screenshots go
+//   WORK_DIR          where other screenshots go (the failure's, the second phone's)
+//   ZXING_JAR         ZXing's core jar, for QrDecode.java
 //   CHROMIUM          the browser binary (/usr/bin/chromium)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } = require('@zxing/library');
-const { PNG } = require('pngjs');
 
 const PORTAL = required('PORTAL_URL');
 const TOTPD = required('TOTPD_PUBLIC_URL');
 const API_KEY = required('TOTPD_API_KEY');
 const SCREENSHOTS = required('SCREENSHOTS');
+const WORK_DIR = required('WORK_DIR');
+const ZXING_JAR = required('ZXING_JAR');
+const QR_DECODE = join(dirname(fileURLToPath(import.meta.url)), 'QrDecode.java');
 const EMAIL = process.env.STORY_EMAIL || 'alice@example.com';
 const PASSWORD = 'correct horse battery staple';
 const PERIOD = 30;
@@ -57,7 +58,7 @@ async function step(name, body) {
   } catch (e) {
     failed++;
     console.log(`FAIL ${name}: ${e.message}`);
-    const shot = join(process.env.FAILURE_DIR || SCREENSHOTS, 'failure.png');
+    const shot = join(WORK_DIR, 'failure.png');
     await page.screenshot({ path: shot, fullPage: true }).then(() => console.log(`     the page then: ${shot}`), () => {});
     throw e;
   }
@@ -94,15 +95,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- The QR code, read from pixels ---------------------------------------------------------------
 
-function decodeQr(png) {
-  const image = PNG.sync.read(png);
-  const luminances = new Uint8ClampedArray(image.width * image.height);
-  for (let i = 0; i < luminances.length; i++) {
-    const [r, g, b] = [image.data[4 * i], image.data[4 * i + 1], image.data[4 * i + 2]];
-    luminances[i] = (299 * r + 587 * g + 114 * b) / 1000;
-  }
-  const bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminances, image.width, image.height)));
-  return new QRCodeReader().decode(bitmap, new Map([[DecodeHintType.TRY_HARDER, true]])).getText();
+// ZXing's Java reader: its JavaScript port (@zxing/library) missed some codes of this very page.
+function decodeQr(pngFile) {
+  return execFileSync('java', ['-cp', ZXING_JAR, QR_DECODE, pngFile], { encoding: 'utf8' }).trim();
 }
 
 // The setup page as a user sees it: the QR image loaded from totpd, the grouped key beside it.
@@ -115,8 +110,9 @@ async function readSetupPage(page, screenshot) {
   const src = await qr.getAttribute('src');
   check(src.startsWith(`${TOTPD}/qr/`), `the QR image to come from totpd's signed link, not ${src}`);
 
-  const png = await page.screenshot({ fullPage: true, ...(screenshot ? { path: join(SCREENSHOTS, screenshot) } : {}) });
-  const uri = new URL(decodeQr(png));
+  const file = join(screenshot ? SCREENSHOTS : WORK_DIR, screenshot || 'add-phone.png');
+  await page.screenshot({ fullPage: true, path: file });
+  const uri = new URL(decodeQr(file));
   check(uri.protocol === 'otpauth:' && uri.host === 'totp', `an otpauth://totp/ URI in the QR code, not ${uri.protocol}//${uri.host}`);
   check(decodeURIComponent(uri.pathname).endsWith(`:${EMAIL}`), `the account name ${EMAIL} in the QR code's label`);
   const secret = uri.searchParams.get('secret');
@@ -131,6 +127,7 @@ async function readSetupPage(page, screenshot) {
 
 const started = Date.now();
 mkdirSync(SCREENSHOTS, { recursive: true });
+mkdirSync(WORK_DIR, { recursive: true });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
