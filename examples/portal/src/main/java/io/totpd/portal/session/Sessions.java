@@ -1,5 +1,6 @@
 package io.totpd.portal.session;
 
+import io.quarkus.runtime.Startup;
 import io.quarkus.vertx.http.runtime.FormAuthConfig;
 import io.quarkus.vertx.http.runtime.VertxHttpConfig;
 import io.quarkus.vertx.http.runtime.security.PersistentLoginManager;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
  * ends that cookie and every other one of the user, although the cookie itself is stateless.
  */
 @ApplicationScoped
+@Startup // a missing or short key stops the start-up, instead of the first sign-in
 public class Sessions {
 
     /** The pending cookie's name. */
@@ -43,9 +45,10 @@ public class Sessions {
 
     Sessions(VertxHttpConfig http, PortalConfig config) {
         this.form = http.auth().form();
-        String key = http.encryptionKey().orElseThrow(() -> new IllegalStateException(
-                "quarkus.http.auth.session.encryption-key (QUARKUS_HTTP_AUTH_SESSION_ENCRYPTION_KEY) must be set:"
-                        + " it encrypts the session cookies, and every replica needs the same one"));
+        String key = http.encryptionKey().filter(text -> text.length() >= 32).orElseThrow(() -> new IllegalStateException(
+                "quarkus.http.auth.session.encryption-key (QUARKUS_HTTP_AUTH_SESSION_ENCRYPTION_KEY) must be set,"
+                        + " to at least 32 random characters: it encrypts the session cookies, and every replica"
+                        + " needs the same one"));
         String path = form.cookiePath().orElse("/");
         long maxAge = form.cookieMaxAge().map(Duration::toSeconds).orElse(-1L);
         String domain = form.cookieDomain().orElse(null);
