@@ -6,6 +6,7 @@ import io.quarkus.runtime.Startup;
 import io.totpd.TotpdConfig;
 import io.totpd.caller.Caller;
 import io.totpd.caller.Callers;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.util.HashMap;
 import java.util.List;
@@ -40,10 +41,15 @@ public class Quotas {
     private final Caps defaults;
     private final Map<String, Caps> byTenant = new HashMap<>();
 
+    @Inject
     Quotas(TotpdConfig config, Callers callers, MeterRegistry metrics) {
+        this(config, callers.all(), metrics);
+    }
+
+    /** {@code all}: every configured caller, in the order of their index. */
+    Quotas(TotpdConfig config, List<Caller> all, MeterRegistry metrics) {
         TotpdConfig.QuotaConfig quota = config.quota();
         this.enabled = quota.enabled();
-        List<Caller> all = callers.all();
         this.byCaller = new CallerQuota[all.size()];
         for (Caller caller : all) {
             TotpdConfig.CallerQuotaConfig own = config.callers().get(caller.name()).quota();
