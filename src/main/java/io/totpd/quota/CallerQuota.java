@@ -10,7 +10,7 @@ import java.time.Duration;
  * three buckets, so that a charge to two of them ({@code POST /recover}) is all or nothing; it is
  * held for a few additions.
  */
-public final class CallerQuota {
+final class CallerQuota {
 
     /** How often a caller over its rates is written to the audit trail and the log, at most. */
     static final Duration ALARM_INTERVAL = Duration.ofMinutes(1);

@@ -34,6 +34,12 @@ public class QuotaFilter {
         this.alarm = alarm;
     }
 
+    /**
+     * Charges the matched resource method's cost to the current caller; nothing for a free call, a
+     * call without a caller, or when quotas are off.
+     *
+     * @throws io.totpd.problem.ProblemException 429 {@code quota-exceeded} with {@code Retry-After}
+     */
     @ServerRequestFilter(priority = Priorities.USER + 1)
     public void charge(ResourceInfo resource) {
         if (!quotas.enabled()) {

@@ -51,6 +51,7 @@ public class QuotaResource {
         this.clock = clock;
     }
 
+    /** The calling caller's rates, as of now on this replica, and its tenant's caps, as committed. */
     @GET
     @Requires.AnyScope
     @Charge.Free

@@ -89,7 +89,7 @@ public class Quotas {
     }
 
     /** The caller's rates on this replica. */
-    public CallerQuota of(Caller caller) {
+    CallerQuota of(Caller caller) {
         return byCaller[caller.index()];
     }
 
