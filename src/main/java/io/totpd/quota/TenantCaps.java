@@ -64,7 +64,8 @@ public class TenantCaps {
         }
         Quotas.Caps caps = quotas.caps(tenant);
         long used = lock(tenant);
-        if (used + authenticators > caps.maxAuthenticators()) {
+        // Only a call that adds rows is held to the cap on rows: one over it (a cap lowered) may still renew.
+        if (authenticators > 0 && used + authenticators > caps.maxAuthenticators()) {
             throw ProblemType.TENANT_CAP_REACHED.exception("the tenant has " + used + " authenticators, the most allowed ("
                     + caps.authenticatorsSetting() + "; pending ones count until they are removed); remove some first");
         }
