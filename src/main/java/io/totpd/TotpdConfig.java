@@ -99,8 +99,8 @@ public interface TotpdConfig {
     /**
      * {@code checks}: 100 a second and bursts of 200 on each replica, so a caller served by three
      * replicas signs in 300 users a second, over a million an hour, more than the peak of a tenant of
-     * millions; a leaked key, which a replica would otherwise let check about 2,800 codes a second,
-     * sprays at most 100.
+     * millions; a leaked key, which a replica would otherwise let check about 2,800 codes a second
+     * (bench/RESULTS.md), sprays at most 100 a second there. Set each caller's own from its traffic.
      */
     interface ChecksRate {
         /** Units a second, refilled continuously; above 0, fractions allowed (0.5 is one every two seconds). */
