@@ -43,6 +43,131 @@ public interface TotpdConfig {
 
     WebhooksConfig webhooks();
 
+    /** Rates per caller and caps per tenant (README, "Quotas"): the defaults of every caller and tenant. */
+    QuotaConfig quota();
+
+    /**
+     * Settings of single tenants, by tenant name, e.g. {@code totpd.tenants.acme.max-pending-enrollments};
+     * each tenant named here must be the tenant of a configured caller.
+     */
+    Map<String, TenantConfig> tenants();
+
+    /**
+     * Quotas (OWASP API4, unrestricted resource consumption). Rates are counted per caller in each
+     * replica's memory, so the effective limit of a caller is its rate times the replicas serving it;
+     * a cluster-wide count would add a database write to every {@code /verify}. Caps are counted per
+     * tenant in PostgreSQL, exactly, across replicas.
+     */
+    interface QuotaConfig {
+        /**
+         * Whether rates and caps are enforced. Off, nothing is charged or counted against a limit (the
+         * database still keeps each tenant's usage, which {@code GET /quota} shows): for a benchmark
+         * of what quotas cost, not for production.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The default rate of {@code POST /verify} and {@code POST /recover}, a unit each. */
+        ChecksRate checks();
+
+        /** The default rate of Argon2id work, in hashes: activation, new backup codes, recovery. */
+        ExpensiveRate expensive();
+
+        /** The default rate of every other call with a key (enroll, status, lists, import, export...). */
+        OtherRate other();
+
+        /**
+         * The most pending enrollments (authenticators not yet activated and not expired) a tenant may
+         * have at once; the next {@code POST /enroll} or {@code POST /users/{userId}/authenticators} is
+         * refused with 409 {@code quota-exceeded}. 10,000: a campaign that enrolls a tenant's users at
+         * 10 a second, each taking the whole 15-minute lifetime, stays under it, while a caller that
+         * enrolls made-up users for the rows it leaves stops there. Counting them costs an index range of
+         * at most this many entries per enrollment.
+         */
+        @WithDefault("10000")
+        int maxPendingEnrollments();
+
+        /**
+         * The most authenticators a tenant may have, pending and active, expired pending ones too until
+         * they are removed (they are rows in the database): 10,000,000, two for each user of a tenant of
+         * five million. Enrollments and imports past it are refused ({@code quota-exceeded}).
+         */
+        @WithDefault("10000000")
+        long maxAuthenticators();
+    }
+
+    /**
+     * {@code checks}: 100 a second and bursts of 200 on each replica, so a caller served by three
+     * replicas signs in 300 users a second, over a million an hour, more than the peak of a tenant of
+     * millions; a leaked key, which a replica would otherwise let check about 2,800 codes a second
+     * (bench/RESULTS.md), sprays at most 100 a second there. Set each caller's own from its traffic.
+     */
+    interface ChecksRate {
+        /** Units a second, refilled continuously; above 0, fractions allowed (0.5 is one every two seconds). */
+        @WithDefault("100")
+        double rate();
+
+        /** The most units at once, after a quiet while: at least 1. */
+        @WithDefault("200")
+        int burst();
+    }
+
+    /**
+     * {@code expensive}, in Argon2id hashes (about 35 ms of a core each): an activation or a new set of
+     * backup codes charges one per backup code it may hash (10), a recovery 1. 20 hashes a second
+     * (two activations a second, 7,200 an hour, per replica) and bursts of 200 (twenty activations at
+     * once) stay above a tenant's enrollment campaign, and keep one caller to 70 % of a core.
+     */
+    interface ExpensiveRate {
+        /** Hashes a second, refilled continuously; above 0. */
+        @WithDefault("20")
+        double rate();
+
+        /** The most hashes at once: at least 10, an activation's charge, or an activation could never pass. */
+        @WithDefault("200")
+        int burst();
+    }
+
+    /** {@code other}: 100 calls a second and bursts of 200 on each replica, a unit per call. */
+    interface OtherRate {
+        /** Units a second, refilled continuously; above 0. */
+        @WithDefault("100")
+        double rate();
+
+        /** The most units at once: at least 1. */
+        @WithDefault("200")
+        int burst();
+    }
+
+    /** One caller's own rates; each setting left out is {@code totpd.quota.<bucket>.*}'s. */
+    interface CallerQuotaConfig {
+        /** Overrides {@code totpd.quota.checks.rate} and {@code .burst}. */
+        RateOverride checks();
+
+        /** Overrides {@code totpd.quota.expensive.rate} and {@code .burst}. */
+        RateOverride expensive();
+
+        /** Overrides {@code totpd.quota.other.rate} and {@code .burst}. */
+        RateOverride other();
+    }
+
+    interface RateOverride {
+        /** Units a second, above 0. */
+        Optional<Double> rate();
+
+        /** The most units at once, at least the bucket's largest single charge. */
+        Optional<Integer> burst();
+    }
+
+    /** One tenant's own caps; each setting left out is {@code totpd.quota.*}'s. */
+    interface TenantConfig {
+        /** Overrides {@code totpd.quota.max-pending-enrollments}; at least 1. */
+        Optional<Integer> maxPendingEnrollments();
+
+        /** Overrides {@code totpd.quota.max-authenticators}; at least 1. */
+        Optional<Long> maxAuthenticators();
+    }
+
     /**
      * Where events are sent (Standard Webhooks), by endpoint name, e.g.
      * {@code totpd.webhooks.crm.url=https://crm.example/hooks}, and how they are delivered.
@@ -176,6 +301,9 @@ public interface TotpdConfig {
          * without downtime: add the new one, deploy the caller, remove the old one.
          */
         List<String> keySha256();
+
+        /** The caller's own rates, e.g. {@code totpd.callers.login.quota.checks.rate=20}; the defaults otherwise. */
+        CallerQuotaConfig quota();
     }
 
     interface TotpConfig {

@@ -19,6 +19,11 @@ public record AuditEvent(long id, String tenant, String userId, UUID authenticat
         /** The user's active authenticators were sent out by {@code POST /export}. */
         EXPORTED,
         /** A summary of one {@code POST /export}, about the tenant: it names no user. */
-        EXPORT
+        EXPORT,
+        /**
+         * A caller went over one of its rates (429 {@code quota-exceeded}), about the tenant: it names no
+         * user. At most one a minute per caller and replica, however many requests were refused.
+         */
+        QUOTA_EXCEEDED
     }
 }

@@ -3,6 +3,7 @@ package io.totpd.audit;
 import io.totpd.caller.CurrentCaller;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
 import io.totpd.api.Api;
 import io.totpd.http.QueryParameters;
 import jakarta.validation.constraints.Pattern;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.UUID;
 
 @Requires(Scope.MANAGE)
+@Charge(other = 1)
 @Path("/users/{userId}/events")
 @Produces(MediaType.APPLICATION_JSON)
 public class AuditResource {

@@ -32,6 +32,7 @@ public class Callers {
     }
 
     private final List<Key> keys = new ArrayList<>();
+    private final List<Caller> all = new ArrayList<>();
 
     Callers(TotpdConfig config) {
         byte[] developmentHash = sha256(DEVELOPMENT_KEY);
@@ -46,7 +47,8 @@ public class Callers {
             if (settings.scopes().isEmpty()) {
                 throw new IllegalArgumentException("totpd.callers." + name + ".scopes: one or more of verify, manage, import, export");
             }
-            Caller caller = new Caller(name, settings.tenant(), Set.copyOf(settings.scopes()));
+            Caller caller = new Caller(all.size(), name, settings.tenant(), Set.copyOf(settings.scopes()));
+            all.add(caller);
             for (String hex : settings.keySha256()) {
                 String hash = hex.trim().toLowerCase(java.util.Locale.ROOT);
                 if (!SHA256_HEX.matcher(hash).matches()) {
@@ -71,6 +73,11 @@ public class Callers {
         if (keys.isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
             throw new IllegalStateException("no caller is configured (totpd.callers.<name>.*): nobody could call the service");
         }
+    }
+
+    /** Every configured caller, in the order of their {@link Caller#index}. */
+    public List<Caller> all() {
+        return List.copyOf(all);
     }
 
     /** The caller a presented key belongs to. Every configured hash is compared, in constant time. */

@@ -12,6 +12,15 @@ public @interface Requires {
 
     Scope value();
 
+    /**
+     * A call every authenticated caller may make, whatever its scopes, because it tells a caller only
+     * about itself ({@code GET /quota}: its own limits).
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @interface AnyScope {
+    }
+
     /** A call anyone may make without a key, because it carries its own proof (a signed link). */
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.METHOD)

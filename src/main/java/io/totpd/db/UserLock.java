@@ -16,7 +16,10 @@ import javax.sql.DataSource;
  *
  * <p><b>Lock order.</b> Every operation that changes a user's authenticators or several of its rows
  * (enroll, add, activate, rename, remove, unlock, suspend, delete, new backup codes) takes this lock
- * first, then the rows in this order: user_account, authenticator, backup codes. {@code /verify} takes
+ * first, then the rows in this order: user_account, authenticator, backup codes. A call that adds or
+ * removes authenticators also locks its tenant's {@code tenant_usage} row (explicitly in
+ * {@link io.totpd.quota.TenantCaps}, or through the triggers of migration V9), always after this lock;
+ * it is the only row such calls on different users share, and none takes a user's lock after it. {@code /verify} takes
  * no lock: one compare-and-set statement writes user_account, then the matched authenticator (a suffix
  * of the order); {@code /recover} locks the user_account row, then spends one backup code. Key
  * rotation locks authenticator rows alone, with SKIP LOCKED, so it never waits. Since every path takes its locks in one

@@ -11,6 +11,8 @@ import io.totpd.api.Api.RenameRequest;
 import io.totpd.api.Codes;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
+import io.totpd.recovery.BackupCodes;
 import io.totpd.problem.ProblemType;
 import io.totpd.otp.Base32;
 import io.totpd.user.AuthenticatorService;
@@ -35,6 +37,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 /** A user's authenticators, one by one: add, activate, its QR code, list, rename, remove. */
 @Requires(Scope.MANAGE)
+@Charge(other = 1)
 @Path("/users/{userId}/authenticators")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -67,8 +70,10 @@ public class AuthenticatorResource {
                 .entity(added).build();
     }
 
+    /** Charged for the backup codes it may hash: the user's first active authenticator comes with a set. */
     @POST
     @Path("{authenticatorId}/activate")
+    @Charge(expensive = BackupCodes.COUNT)
     public AuthenticatorActivation activate(
             @PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId,
             @PathParam("authenticatorId") String authenticatorId,

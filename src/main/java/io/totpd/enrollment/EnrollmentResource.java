@@ -8,6 +8,8 @@ import io.totpd.api.Api.Enrollment;
 import io.totpd.api.Codes;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
+import io.totpd.recovery.BackupCodes;
 import io.totpd.otp.Base32;
 import io.totpd.verification.CodeCheckLog;
 import jakarta.validation.Valid;
@@ -27,6 +29,7 @@ import org.jboss.resteasy.reactive.RestResponse;
 
 /** The original enrollment calls: one pending enrollment per user, which becomes its only authenticator. */
 @Requires(Scope.MANAGE)
+@Charge(other = 1)
 @Path("/")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
@@ -60,8 +63,10 @@ public class EnrollmentResource {
         return QrPng.of(enrollments.pendingKeyUri(userId), request);
     }
 
+    /** Charged for the backup codes it may hash: the first activation of a user issues a set. */
     @POST
     @Path("activate")
+    @Charge(expensive = BackupCodes.COUNT)
     public Activation activate(@Valid @NotNull(message = Codes.BODY_REQUIRED) CodeRequest body) {
         return checks.record("activate", body.userId(), enrollments.activate(body.userId(), Codes.totp(body.code()))).orThrow();
     }

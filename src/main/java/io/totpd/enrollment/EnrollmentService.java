@@ -16,6 +16,7 @@ import io.totpd.core.UserAccounts;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
 import io.totpd.problem.ProblemType;
+import io.totpd.quota.TenantCaps;
 import io.totpd.otp.Base32;
 import io.totpd.otp.KeyUri;
 import io.totpd.otp.Secrets;
@@ -52,10 +53,11 @@ public class EnrollmentService {
     private final AuditTrail audit;
     private final Transactions transactions;
     private final UserLock userLock;
+    private final TenantCaps tenantCaps;
 
     EnrollmentService(UserAccounts users, Authenticators authenticators, BackupCodeService backupCodes,
             SealedSecrets secrets, Policy policy, CurrentCaller caller, QrLinks qrLinks, AuditTrail audit,
-            Transactions transactions, UserLock userLock) {
+            Transactions transactions, UserLock userLock, TenantCaps tenantCaps) {
         this.users = users;
         this.authenticators = authenticators;
         this.backupCodes = backupCodes;
@@ -66,6 +68,7 @@ public class EnrollmentService {
         this.audit = audit;
         this.transactions = transactions;
         this.userLock = userLock;
+        this.tenantCaps = tenantCaps;
     }
 
     /** A new pending secret with everything an app needs to take it on; shown once. */
@@ -76,7 +79,8 @@ public class EnrollmentService {
      * {@code POST /enroll}: starts, or restarts with a new secret, the user's pending enrollment.
      *
      * @throws io.totpd.problem.ProblemException 409 {@code factor-already-active} for a user with an active,
-     *     usable authenticator unless {@code replace}; 400 for an account name too long for a QR code
+     *     usable authenticator unless {@code replace}; 409 {@code quota-exceeded} when a new or expired
+     *     enrollment would pass one of the tenant's caps; 400 for an account name too long for a QR code
      */
     public Pending enroll(String userId, String accountName, boolean replace) {
         String account = accountName(userId, accountName);
@@ -91,6 +95,10 @@ public class EnrollmentService {
             }
             Authenticator enrollment = Target.enrollment(user, all).authenticator();
             boolean isNew = enrollment == null;
+            if (isNew || enrollment.expiredAt(now)) {
+                // Made again while still pending, an enrollment only moves its expiry: it counts already.
+                tenantCaps.admit(caller.tenant(), isNew ? 1 : 0, 1, now);
+            }
             if (isNew) {
                 enrollment = newPending(user, Authenticator.DEFAULT_NAME, account, now);
                 enrollment.replacesOthers = true;
@@ -105,7 +113,8 @@ public class EnrollmentService {
      * {@code POST /users/{userId}/authenticators}: one more pending authenticator beside the user's others.
      *
      * @throws io.totpd.problem.ProblemException 409 {@code too-many-authenticators} at the configured limit
-     *     ({@code totpd.authenticators.max-per-user}, pending and active together); 409 {@code name-taken}
+     *     ({@code totpd.authenticators.max-per-user}, pending and active together); 409 {@code name-taken};
+     *     409 {@code quota-exceeded} at one of the tenant's caps
      */
     public Pending add(String userId, String name, String accountName) {
         String account = accountName(userId, accountName);
@@ -120,6 +129,7 @@ public class EnrollmentService {
                         + " authenticators, the most allowed; remove one first");
             }
             Authenticator.requireFreeName(others, chosen, null);
+            tenantCaps.admit(caller.tenant(), 1, 1, now);
             return seal(newPending(user, chosen, account, now), true, AuditEvent.Type.AUTHENTICATOR_ADDED, now);
         });
     }

@@ -29,8 +29,11 @@ public class JsonMediaType {
 
     private final Map<Method, Body> bodies = new ConcurrentHashMap<>();
 
-    /** Runs after {@code ApiKeyFilter}, so a caller without a key learns nothing about the operation. */
-    @ServerRequestFilter(priority = Priorities.USER + 1)
+    /**
+     * Runs after {@code ApiKeyFilter}, so a caller without a key learns nothing about the operation, and
+     * after {@code QuotaFilter}, so a caller over its rates is refused before anything about its request.
+     */
+    @ServerRequestFilter(priority = Priorities.USER + 2)
     public void requireJson(ContainerRequestContext request, ResourceInfo resource) {
         Method method = resource.getResourceMethod();
         Body body = method == null ? Body.NONE : bodies.computeIfAbsent(method, m -> body(m, resource.getResourceClass()));

@@ -3,7 +3,11 @@ package io.totpd.problem;
 import java.time.Duration;
 import java.util.Locale;
 
-/** Every kind of failure the API reports, with its HTTP status: the {@code type} callers branch on. */
+/**
+ * Every kind of failure the API reports, with its HTTP status: the {@code type} callers branch on. A
+ * type is answered with one status, but for {@code quota-exceeded}, which two constants share: a rate
+ * ({@link #QUOTA_EXCEEDED}, 429) and a cap ({@link #TENANT_CAP_REACHED}, 409).
+ */
 public enum ProblemType {
     INVALID_REQUEST(400, "Invalid request"),
     UNAUTHORIZED(401, "Unauthorized"),
@@ -24,6 +28,11 @@ public enum ProblemType {
     NAME_TAKEN(409, "Name taken"),
     LAST_AUTHENTICATOR(409, "Last authenticator"),
     DELIVERY_NOT_FAILED(409, "Webhook delivery not failed"),
+    /**
+     * The tenant is at one of its caps (pending enrollments, authenticators): waiting may not help,
+     * something must be activated, expire or be removed first. {@code quota-exceeded}, as a rate.
+     */
+    TENANT_CAP_REACHED(409, "Quota exceeded", "quota-exceeded"),
     ENROLLMENT_EXPIRED(410, "Enrollment expired"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
     URI_TOO_LONG(414, "URI too long"),
@@ -31,6 +40,11 @@ public enum ProblemType {
     INVALID_CODE(422, "Invalid code"),
     CODE_ALREADY_USED(422, "Code already used"),
     FACTOR_LOCKED(429, "Too many failed attempts"),
+    /**
+     * The caller is over one of its rates (checks, expensive, other): refused before anything was read,
+     * evaluated or written; {@code Retry-After} says when the charge fits again.
+     */
+    QUOTA_EXCEEDED(429, "Quota exceeded"),
     REQUEST_HEADER_FIELDS_TOO_LARGE(431, "Request header fields too large"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
@@ -40,10 +54,19 @@ public enum ProblemType {
 
     private final int status;
     private final String title;
+    private final String slug;
 
     ProblemType(int status, String title) {
         this.status = status;
         this.title = title;
+        this.slug = name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** A type that shares its {@code slug} (and title) with another constant, at another status. */
+    ProblemType(int status, String title, String slug) {
+        this.status = status;
+        this.title = title;
+        this.slug = slug;
     }
 
     /** The HTTP status this type is answered with. */
@@ -61,7 +84,7 @@ public enum ProblemType {
 
     /** The last part of the type URI, e.g. {@code invalid-code}. */
     public String slug() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return slug;
     }
 
     public ProblemException exception(String detail) {

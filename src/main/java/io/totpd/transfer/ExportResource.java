@@ -2,6 +2,7 @@ package io.totpd.transfer;
 
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 
 /** {@code POST /export}: the tenant's authenticators, one sealed line each, streamed. */
 @Requires(Scope.EXPORT)
+@Charge(other = 1)
 @Path("/export")
 public class ExportResource {
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
 import io.totpd.http.BodyLimit;
 import io.totpd.http.QueryParameters;
 import io.totpd.problem.ProblemType;
@@ -22,6 +23,7 @@ import java.util.Locale;
 
 /** {@code POST /import}: NDJSON lines or a PSKC key container (RFC 6030), streamed, never held whole. */
 @Requires(Scope.IMPORT)
+@Charge(other = 1)
 @Path("/import")
 public class ImportResource {
 

@@ -15,6 +15,7 @@ import io.totpd.TotpdConfig;
 import io.totpd.db.Transactions;
 import io.totpd.db.UserLock;
 import io.totpd.problem.ProblemType;
+import io.totpd.quota.TenantCaps;
 import io.totpd.transfer.ImportEntries.Entry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
@@ -42,6 +43,10 @@ import org.jboss.logging.Logger;
  * (but for a file that names the same user and name in two batches: the second is judged against a
  * first that the dry run did not keep).
  *
+ * <p>A batch that adds authenticators also locks its tenant's usage row ({@link TenantCaps#room}, after
+ * the users' locks): lines past the tenant's cap are errors ({@code quota-exceeded}), and the lines
+ * before them are imported.
+ *
  * <p>The replay rule crosses the move: the user's replay mark becomes at least the end of the last
  * time step the old system used ({@code lastUsedStep}, or the step of {@code lastUsedAt}), or, when
  * the file does not say, the step of the import, so that no code shown before the move is accepted
@@ -52,6 +57,8 @@ public class ImportService {
 
     /** The error type of a line whose user has an authenticator of that name with another key. */
     static final String CONFLICT = "conflict";
+    /** The error type of a new authenticator past the tenant's cap ({@code totpd.quota.max-authenticators}). */
+    static final String QUOTA_EXCEEDED = "quota-exceeded";
 
     private static final Logger LOG = Logger.getLogger(ImportService.class);
 
@@ -67,9 +74,11 @@ public class ImportService {
     private final Transactions transactions;
     private final UserLock userLock;
     private final int batchSize;
+    private final TenantCaps tenantCaps;
 
     ImportService(UserAccounts users, Authenticators authenticators, SealedSecrets secrets, Policy policy,
-            CurrentCaller caller, AuditTrail audit, Transactions transactions, UserLock userLock, TotpdConfig config) {
+            CurrentCaller caller, AuditTrail audit, Transactions transactions, UserLock userLock, TotpdConfig config,
+            TenantCaps tenantCaps) {
         this.users = users;
         this.authenticators = authenticators;
         this.secrets = secrets;
@@ -79,6 +88,7 @@ public class ImportService {
         this.transactions = transactions;
         this.userLock = userLock;
         this.batchSize = config.imports().batchSize();
+        this.tenantCaps = tenantCaps;
     }
 
     /**
@@ -183,6 +193,9 @@ public class ImportService {
         Set<Authenticator> updated = Collections.newSetFromMap(new IdentityHashMap<>());
         List<AuditEvents.Batch> events = new ArrayList<>();
         BatchResult result = new BatchResult();
+        // How many more authenticators the tenant may have: read (and its usage row locked) at the first
+        // new one, so that a batch of lines already there locks nothing of the tenant's.
+        long room = -1;
         for (Entry entry : batch) {
             UserAccount user = found.get(entry.userId());
             if (user == null) {
@@ -215,6 +228,16 @@ public class ImportService {
                             "the user has " + kept + " authenticators, the most allowed (totpd.authenticators.max-per-user)"));
                     continue;
                 }
+                if (room < 0) {
+                    room = tenantCaps.room(tenant);
+                }
+                if (room == 0) {
+                    result.errors.add(new ImportError(entry.line(), entry.userId(), QUOTA_EXCEEDED, "the tenant has as many "
+                            + "authenticators as allowed (" + tenantCaps.authenticatorsSetting(tenant) + "); remove some, or "
+                            + "have the cap raised, and send the file again"));
+                    continue;
+                }
+                room--;
                 named = Authenticator.newOf(user, entry.name());
                 all.add(named);
                 inserted.add(named);
@@ -231,6 +254,8 @@ public class ImportService {
             changed.add(user);
             events.add(audit.batch(user.userId, named.id, null, List.of(AuditEvent.Type.IMPORTED), now));
         }
+        // A new user whose every line was refused (the tenant's cap) is not made either.
+        added.removeIf(user -> owned.get(user.id).isEmpty());
         added.forEach(changed::remove);
         users.insertAll(added);
         users.updateAll(List.copyOf(changed));

@@ -6,6 +6,8 @@ import io.totpd.api.Api.UserStatus;
 import io.totpd.problem.ProblemType;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
+import io.totpd.recovery.BackupCodes;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -17,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.RestResponse;
 
 @Requires(Scope.MANAGE)
+@Charge(other = 1)
 @Path("/users/{userId}")
 @Produces(MediaType.APPLICATION_JSON)
 public class UserResource {
@@ -32,8 +35,10 @@ public class UserResource {
         return users.status(userId).orElseThrow(() -> ProblemType.FACTOR_NOT_FOUND.exception("this user has no factor"));
     }
 
+    /** Charged for the backup codes it hashes. */
     @POST
     @Path("backup-codes")
+    @Charge(expensive = BackupCodes.COUNT)
     public BackupCodeSet regenerateBackupCodes(
             @PathParam("userId") @Pattern(regexp = Api.USER_ID, message = Api.USER_ID_MESSAGE) String userId) {
         return new BackupCodeSet(users.regenerateBackupCodes(userId));

@@ -4,6 +4,7 @@ import io.totpd.api.Api;
 import io.totpd.caller.CurrentCaller;
 import io.totpd.caller.Requires;
 import io.totpd.caller.Scope;
+import io.totpd.quota.Charge;
 import io.totpd.http.QueryParameters;
 import io.totpd.problem.ProblemType;
 import jakarta.validation.constraints.Pattern;
@@ -27,6 +28,7 @@ import java.util.UUID;
  * was given up on.
  */
 @Requires(Scope.MANAGE)
+@Charge(other = 1)
 @Path("/webhooks/deliveries")
 @Produces(MediaType.APPLICATION_JSON)
 public class DeliveryResource {

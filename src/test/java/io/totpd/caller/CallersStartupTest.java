@@ -48,6 +48,11 @@ class CallersStartupTest {
             public List<String> keySha256() {
                 return List.of(keySha256);
             }
+
+            @Override
+            public TotpdConfig.CallerQuotaConfig quota() {
+                throw new UnsupportedOperationException("Callers reads no quota");
+            }
         };
         return (TotpdConfig) Proxy.newProxyInstance(TotpdConfig.class.getClassLoader(), new Class<?>[] {TotpdConfig.class},
                 (proxy, method, args) -> {

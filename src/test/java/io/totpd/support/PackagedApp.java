@@ -44,7 +44,10 @@ import java.util.regex.Pattern;
 public record PackagedApp(Process process, int port, Path log) {
 
     public static final Path DIRECTORY = Path.of("target", "quarkus-app");
-    /** The API key of the caller "it" (tenant "it", both scopes) that {@link #launch} configures. */
+    /**
+     * The API key of the caller "it" (tenant "it", both scopes) that {@link #launch} configures, with
+     * rates out of reach.
+     */
     public static final String API_KEY = "packaged-application-test-key";
     public static final Totp TOTP = new Totp(HmacAlgorithm.SHA1, 6, Duration.ofSeconds(30));
 
@@ -164,6 +167,12 @@ public record PackagedApp(Process process, int port, Path log) {
             env.put("TOTPD_CALLERS_IT_TENANT", "it");
             env.put("TOTPD_CALLERS_IT_SCOPES", "verify,manage");
             env.put("TOTPD_CALLERS_IT_KEY_SHA256", HexFormat.of().formatHex(sha256(API_KEY)));
+            // The packaged tests load the service on purpose (bursts, races, failovers, rotations under
+            // sign-ins): rates they never reach, so that none of them meets a 429 it did not ask for.
+            for (String bucket : List.of("CHECKS", "EXPENSIVE", "OTHER")) {
+                env.put("TOTPD_CALLERS_IT_QUOTA_" + bucket + "_RATE", "1000000");
+                env.put("TOTPD_CALLERS_IT_QUOTA_" + bucket + "_BURST", "1000000000");
+            }
         }
         env.putAll(environment);
         return new PackagedApp(builder.start(), port, log);
