@@ -219,7 +219,7 @@ class MonitoringIT {
                 }
             });
         }
-        assertEquals(11, alerts.size(), alerts.toString());
+        assertEquals(12, alerts.size(), alerts.toString());
         assertEquals(alerts, fires, "alerts with a test in which they fire");
         assertEquals(alerts, silent, "alerts with a test in which they stay silent");
     }
