@@ -40,17 +40,10 @@ class PackagedApplicationIT {
 
     @BeforeAll
     static void startDatabase() {
-        if (System.getenv("QUARKUS_DATASOURCE_JDBC_URL") == null) {
+        database = PackagedApp.configuredDatasource().orElse(null);
+        if (database == null) {
             postgres = EmbeddedDatabase.startEphemeral();
             database = PackagedApp.datasource(postgres);
-        } else {
-            // The server the tests were pointed at; launch() hands the package no QUARKUS_* of its own.
-            database = new HashMap<>();
-            System.getenv().forEach((name, value) -> {
-                if (name.startsWith("QUARKUS_DATASOURCE_")) {
-                    database.put(name, value);
-                }
-            });
         }
     }
 

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,6 +62,24 @@ public record PackagedApp(Process process, int port, Path log) {
         return Map.of("QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"),
                 "QUARKUS_DATASOURCE_USERNAME", "postgres",
                 "QUARKUS_DATASOURCE_PASSWORD", "postgres");
+    }
+
+    /**
+     * The datasource settings of the server the tests were pointed at ({@code QUARKUS_DATASOURCE_*} in
+     * the environment, as README "Test it" allows), or empty when there is none and a test starts its
+     * own database. {@link #launch} hands the package no {@code QUARKUS_*} of its own, so these are passed on.
+     */
+    public static Optional<Map<String, String>> configuredDatasource() {
+        if (System.getenv("QUARKUS_DATASOURCE_JDBC_URL") == null) {
+            return Optional.empty();
+        }
+        Map<String, String> settings = new HashMap<>();
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("QUARKUS_DATASOURCE_")) {
+                settings.put(name, value);
+            }
+        });
+        return Optional.of(settings);
     }
 
     /** A connection to the database as the user {@link #datasource} gives the package. */

@@ -52,16 +52,10 @@ class TracesIT {
 
     @BeforeAll
     static void start() throws IOException {
-        if (System.getenv("QUARKUS_DATASOURCE_JDBC_URL") == null) {
+        database = PackagedApp.configuredDatasource().orElse(null);
+        if (database == null) {
             postgres = EmbeddedDatabase.startEphemeral();
             database = PackagedApp.datasource(postgres);
-        } else {
-            database = new HashMap<>();
-            System.getenv().forEach((name, value) -> {
-                if (name.startsWith("QUARKUS_DATASOURCE_")) {
-                    database.put(name, value);
-                }
-            });
         }
         collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         collector.createContext("/v1/traces", exchange -> {
