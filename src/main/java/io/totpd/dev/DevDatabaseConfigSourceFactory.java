@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.spi.ConfigSource;
+import org.jboss.logging.Logger;
 
 /**
  * In dev mode with no {@code quarkus.datasource.jdbc.url}, starts the embedded PostgreSQL once per
@@ -31,7 +32,11 @@ public class DevDatabaseConfigSourceFactory implements ConfigSourceFactory {
     private static synchronized Map<String, String> start() {
         String url = System.getProperty(STARTED);
         if (url == null) {
-            var config = EmbeddedDatabase.datasourceConfig(EmbeddedDatabase.startPersistent(Path.of("target", "dev-database")));
+            var postgres = EmbeddedDatabase.startPersistent(Path.of("target", "dev-database"));
+            var config = EmbeddedDatabase.datasourceConfig(postgres);
+            // Its port is a new one each start; this line is how a developer reaches it with psql.
+            Logger.getLogger(DevDatabaseConfigSourceFactory.class).infof(
+                    "Dev mode's embedded PostgreSQL: psql postgresql://postgres:postgres@localhost:%d/postgres", postgres.getPort());
             System.setProperty(STARTED, config.get(URL));
             return config;
         }

@@ -73,7 +73,7 @@ public class TenantCaps {
             long pending = pending(tenant, now, caps.maxPendingEnrollments());
             if (pending + pendingEnrollments > caps.maxPendingEnrollments()) {
                 throw ProblemType.TENANT_CAP_REACHED.exception("the tenant has " + pending + " pending enrollments, the most "
-                        + "allowed (" + caps.pendingSetting() + "); retry when some are activated or expire");
+                        + "allowed (" + caps.pendingSetting() + "); retry when some are activated, expire or are removed");
             }
         }
     }
