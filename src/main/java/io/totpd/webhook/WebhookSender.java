@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Clock;
 import java.time.Duration;
@@ -195,7 +196,7 @@ public class WebhookSender {
         long timestamp = clock.instant().getEpochSecond();
         long timeout = settings.timeout().toMillis();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(endpoint.url().toString())
-                .setFollowRedirects(false).setConnectTimeout(timeout)
+                .setFollowRedirects(false)
                 .putHeader("content-type", "application/json")
                 .putHeader("webhook-id", id)
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
@@ -267,7 +268,7 @@ public class WebhookSender {
             return "the connection was refused or the host is unreachable";
         } else if (cause instanceof SSLException) {
             return "the TLS handshake failed (is the receiver's certificate trusted?)";
-        } else if (cause instanceof HttpClosedException || cause instanceof java.io.IOException) {
+        } else if (cause instanceof HttpClosedException || cause instanceof IOException) {
             return "the connection failed before an answer came";
         }
         return "the request could not be sent";
