@@ -1,8 +1,8 @@
 -- What one accepted /verify sends, statement for statement (UserAccounts.SIGN_IN_READ and SIGN_IN_WRITE):
 -- the user read with its active authenticators without a lock, one row per authenticator (DEVICES
 -- rows per bench user), then one statement that writes the user back if its version is unchanged,
--- with the matched authenticator as its last device, and inserts the audit event and its webhook
--- deliveries (none here: the routes are empty, as when no endpoint subscribes; AuditEvents.DELIVERIES). Its two device
+-- with the matched authenticator as its last device, and inserts the audit event with that
+-- authenticator's name (AuditEvents.insertFrom; webhooks are sent from it later). Its two device
 -- updates run with no id, as the service's do when the user signs in with the same device as last
 -- time and the drift stays: they write nothing. Both run on an autocommit
 -- connection, so each is its own transaction and one round trip.
@@ -35,17 +35,10 @@ drifted_device AS (
     UPDATE authenticator SET drift_steps = 0
       FROM changed WHERE authenticator.id = NULL AND authenticator.user_account_id = changed.id),
 audited AS (
-    INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id)
-    SELECT 'totp', 'bench', 'pgbench', now(), :r_id, e.type, changed.tenant, changed.user_id
+    INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id,
+                             authenticator_name)
+    SELECT 'totp', 'bench', 'pgbench', now(), :r_id, e.type, changed.tenant, changed.user_id,
+           (SELECT a.name FROM authenticator a WHERE a.id = :r_id)
       FROM changed, unnest(ARRAY['VERIFIED']::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n
- RETURNING *),
-deliveries AS (
-    INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller,
-                                  request_id, occurred_at, next_attempt_at, retry_from)
-    SELECT r.endpoint, v.id, r.type, v.tenant, v.user_id, v.authenticator_id, a.name, v.method, v.caller,
-           v.request_id, v.occurred_at, v.occurred_at, v.occurred_at
-      FROM audited v JOIN unnest('{}'::varchar[], '{}'::varchar[], '{}'::varchar[]) AS r(endpoint, audit_type, type)
-                       ON r.audit_type = v.type
-      LEFT JOIN authenticator a ON a.id = v.authenticator_id
-     ORDER BY v.id, r.endpoint)
+ RETURNING id)
 SELECT count(*) FROM audited;

@@ -24,8 +24,9 @@ import org.jboss.logging.Logger;
  * <p>The table is partitioned by {@code occurred_at} (migration V7): {@link AuditPartitions} decides
  * which partitions to make and drop, this class makes and drops them.
  *
- * <p>The statement that records events also writes their webhook deliveries ({@link Outbox}), so a
- * change, its events and what is to be sent about it commit together or not at all.
+ * <p>The trail is also the webhooks' outbox: senders read it past a cursor in the order of column
+ * {@code xid}, the recording transaction's id ({@link io.totpd.webhook.WebhookDeliveries}), so a change
+ * and what is sent about it commit together or not at all.
  *
  * <p>Concurrency rule: rows are only ever inserted, in the transaction of the change they record (or,
  * on {@code /verify}, in the one statement that makes the change: {@link #insertFrom}), and removed
@@ -37,31 +38,24 @@ public class AuditEvents {
 
     private static final Logger LOG = Logger.getLogger(AuditEvents.class);
 
-    /**
-     * The deliveries of the events just recorded (CTE {@code audited}), one per event and endpoint whose
-     * route matches, in the events' order; the authenticator's name as it is in this transaction. The
-     * statement answers how many events it recorded.
-     */
-    private static final String DELIVERIES = """
-            , deliveries AS (
-                INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, authenticator_id, name, method, caller,
-                                              request_id, occurred_at, next_attempt_at, retry_from)
-                SELECT r.endpoint, v.id, r.type, v.tenant, v.user_id, v.authenticator_id, a.name, v.method, v.caller,
-                       v.request_id, v.occurred_at, v.occurred_at, v.occurred_at
-                  FROM audited v JOIN unnest(?::varchar[], ?::varchar[], ?::varchar[]) AS r(endpoint, audit_type, type)
-                                   ON r.audit_type = v.type
-                  LEFT JOIN authenticator a ON a.id = v.authenticator_id
-                 ORDER BY v.id, r.endpoint)
+    /** The end of a statement that records events: how many it recorded. */
+    private static final String COUNT = """
             SELECT count(*) FROM audited""";
 
-    /** Many users' events of one request and moment, in the order given (ids follow it), and their deliveries. */
+    /**
+     * Many users' events of one request and moment, in the order given (ids follow it), each with its
+     * authenticator's name as it is in this transaction.
+     */
     private static final String INSERT = """
             WITH audited AS (
-                INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, tenant, type, user_id)
-                SELECT ?, ?, ?, ?, e.authenticator_id, ?, e.type, e.user_id
+                INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, tenant, type, user_id,
+                                         authenticator_name)
+                SELECT ?, ?, ?, ?, e.authenticator_id, ?, e.type, e.user_id, a.name
                   FROM unnest(?::uuid[], ?::varchar[], ?::varchar[]) WITH ORDINALITY AS e(authenticator_id, type, user_id, n)
+                  LEFT JOIN authenticator a ON a.id = e.authenticator_id
                  ORDER BY e.n
-             RETURNING *)""" + DELIVERIES;
+             RETURNING id)
+            """ + COUNT;
 
     private static final String COLUMNS = "e.id, e.type, e.method, e.caller, e.request_id, e.occurred_at, e.authenticator_id";
 
@@ -114,11 +108,9 @@ public class AuditEvents {
     }
 
     private final DataSource dataSource;
-    private final Outbox outbox;
 
-    AuditEvents(DataSource dataSource, Outbox outbox) {
+    AuditEvents(DataSource dataSource) {
         this.dataSource = dataSource;
-        this.outbox = outbox;
     }
 
     /** Inserts the batch: in the caller's transaction if there is one, else on its own. */
@@ -154,7 +146,6 @@ public class AuditEvents {
             Jdbc.bind(insert, first.method(), first.stamp().caller(), first.stamp().requestId(), first.stamp().occurredAt(),
                     first.stamp().tenant(), authenticators.toArray(UUID[]::new), types.toArray(String[]::new),
                     users.toArray(String[]::new));
-            bindRoutes(insert, 9, first.stamp().tenant());
             insert.execute();
         } catch (SQLException e) {
             throw Jdbc.failure("recording audit events", e);
@@ -172,17 +163,20 @@ public class AuditEvents {
     public static String insertFrom(String source) {
         return """
                 , audited AS (
-                    INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id)
-                    SELECT ?, ?, ?, ?, ?, e.type, %1$s.tenant, %1$s.user_id
+                    INSERT INTO audit_event (method, caller, request_id, occurred_at, authenticator_id, type, tenant, user_id,
+                                             authenticator_name)
+                    SELECT ?, ?, ?, ?, ?, e.type, %1$s.tenant, %1$s.user_id, (SELECT a.name FROM authenticator a WHERE a.id = ?)
                       FROM %1$s, unnest(?::varchar[]) WITH ORDINALITY AS e(type, n) ORDER BY e.n
-                 RETURNING *)""".formatted(source) + DELIVERIES;
+                 RETURNING id)
+                """.formatted(source) + COUNT;
     }
 
     /** Binds the parameters of {@link #insertFrom} from index {@code first}; returns the next free index. */
     public int bind(PreparedStatement statement, int first, Batch batch) throws SQLException {
         int next = bindStamp(statement, first, batch);
-        bindTypes(statement, next, batch.types());
-        return bindRoutes(statement, next + 1, batch.stamp().tenant());
+        statement.setObject(next, batch.authenticatorId());
+        bindTypes(statement, next + 1, batch.types());
+        return next + 2;
     }
 
     /**
@@ -308,14 +302,5 @@ public class AuditEvents {
 
     private static void bindTypes(PreparedStatement statement, int index, List<AuditEvent.Type> types) throws SQLException {
         statement.setArray(index, statement.getConnection().createArrayOf("varchar", types.stream().map(Enum::name).toArray()));
-    }
-
-    private int bindRoutes(PreparedStatement statement, int first, String tenant) throws SQLException {
-        Outbox.Routes routes = outbox.routes(tenant);
-        Connection connection = statement.getConnection();
-        statement.setArray(first, connection.createArrayOf("varchar", routes.endpoints()));
-        statement.setArray(first + 1, connection.createArrayOf("varchar", routes.auditTypes()));
-        statement.setArray(first + 2, connection.createArrayOf("varchar", routes.types()));
-        return first + 3;
     }
 }

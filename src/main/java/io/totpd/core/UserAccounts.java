@@ -44,8 +44,7 @@ public class UserAccounts {
     /**
      * What a check of a code changed, in one statement: the user's row if its version is still the one
      * read; only if it changed, the device the user switched away from and the device whose drift
-     * moved (each only when there is one: most sign-ins write the user's row alone), and the events with
-     * their webhook deliveries.
+     * moved (each only when there is one: most sign-ins write the user's row alone), and the events.
      */
     private static final String SIGN_IN_WRITE = """
             WITH changed AS (

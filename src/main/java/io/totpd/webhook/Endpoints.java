@@ -2,12 +2,13 @@ package io.totpd.webhook;
 
 import io.quarkus.runtime.Startup;
 import io.totpd.TotpdConfig;
-import io.totpd.audit.Outbox;
+import io.totpd.audit.AuditEvent;
 import jakarta.inject.Singleton;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -18,12 +19,11 @@ import java.util.regex.Pattern;
 
 /**
  * The configured webhook endpoints ({@code totpd.webhooks.<name>.*}), checked at start-up: a wrong
- * URL, secret or event type stops the service rather than losing events later. Also the
- * {@link Outbox} of the audit trail: which of a tenant's events go to which endpoint.
+ * URL, secret or event type stops the service rather than losing events later.
  */
 @Singleton
 @Startup
-public class Endpoints implements Outbox {
+public class Endpoints {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final String SECRET_PREFIX = "whsec_";
@@ -33,28 +33,25 @@ public class Endpoints implements Outbox {
      * bytes each), and which types.
      */
     public record Endpoint(String name, URI url, String tenant, List<byte[]> keys, Set<EventType> events) {
+
+        /** The audit events sent to this endpoint, each with the webhook type it is sent as. */
+        public Map<AuditEvent.Type, EventType> routes() {
+            Map<AuditEvent.Type, EventType> routes = new EnumMap<>(AuditEvent.Type.class);
+            for (EventType type : events) {
+                type.reports().forEach(audited -> routes.put(audited, type));
+            }
+            return routes;
+        }
     }
 
     private final Map<String, Endpoint> byName = new HashMap<>();
-    private final Map<String, Routes> routes = new HashMap<>();
 
     Endpoints(TotpdConfig config) {
         TotpdConfig.WebhooksConfig webhooks = config.webhooks();
-        Map<String, List<String[]>> routesByTenant = new HashMap<>();
         for (Map.Entry<String, TotpdConfig.EndpointConfig> entry : webhooks.endpoints().entrySet()) {
             Endpoint endpoint = endpoint(entry.getKey(), entry.getValue(), webhooks.allowHttp());
             byName.put(endpoint.name(), endpoint);
-            for (EventType type : endpoint.events()) {
-                for (var audited : type.reports()) {
-                    routesByTenant.computeIfAbsent(endpoint.tenant(), t -> new ArrayList<>())
-                            .add(new String[] {endpoint.name(), audited.name(), type.wireName()});
-                }
-            }
         }
-        routesByTenant.forEach((tenant, list) -> routes.put(tenant, new Routes(
-                list.stream().map(r -> r[0]).toArray(String[]::new),
-                list.stream().map(r -> r[1]).toArray(String[]::new),
-                list.stream().map(r -> r[2]).toArray(String[]::new))));
     }
 
     private static Endpoint endpoint(String name, TotpdConfig.EndpointConfig settings, boolean allowHttp) {
@@ -115,11 +112,6 @@ public class Endpoints implements Outbox {
             throw new IllegalArgumentException(prefix + "secret: 24 to 64 random bytes, e.g. whsec_$(openssl rand -base64 32)");
         }
         return key;
-    }
-
-    @Override
-    public Routes routes(String tenant) {
-        return routes.getOrDefault(tenant, Routes.NONE);
     }
 
     /** Every endpoint, by name. */

@@ -42,8 +42,9 @@ import javax.net.ssl.SSLException;
 import org.jboss.logging.Logger;
 
 /**
- * Sends the outbox: on every replica, one thread per endpoint takes due deliveries
- * ({@link WebhookDeliveries#sendDue}), POSTs each as a Standard Webhooks message (headers
+ * Sends the outbox: on every replica, one thread per endpoint takes the endpoint's new events from the
+ * audit trail ({@link WebhookDeliveries#sendNew}) and its due retries ({@link WebhookDeliveries#sendDue}),
+ * POSTs each as a Standard Webhooks message (headers
  * {@code webhook-id}, {@code webhook-timestamp}, {@code webhook-signature}), all of a batch at once,
  * and records how each went. A 2xx answer delivers; anything else (another status, a redirect, which
  * is never followed, no answer within {@code totpd.webhooks.timeout}) is tried again after a wait as
@@ -161,32 +162,36 @@ public class WebhookSender {
     }
 
     /**
-     * Takes, sends and records one batch of the endpoint's due deliveries; answers how many were taken.
-     * Throws {@link jakarta.persistence.PersistenceException} when the database cannot be reached: the
-     * rows are then due again at once.
+     * Sends one batch of the endpoint's new events from the trail, then one of its due retries;
+     * answers how many deliveries were taken. Throws {@link jakarta.persistence.PersistenceException}
+     * when the database cannot be reached: the same events and rows are taken again.
      */
     int sendDue(Endpoints.Endpoint endpoint) {
         Instant now = clock.instant();
-        return deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> {
-            List<CompletableFuture<Integer>> attempts = new ArrayList<>(batch.size());
-            for (Delivery delivery : batch) {
-                attempts.add(send(endpoint, delivery));
+        int taken = deliveries.sendNew(endpoint, now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
+        return taken + deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
+    }
+
+    /** Sends every delivery of the batch at once; their outcomes, in the batch's order. */
+    private List<Outcome> attempt(Endpoints.Endpoint endpoint, List<Delivery> batch, Instant now) {
+        List<CompletableFuture<Integer>> attempts = new ArrayList<>(batch.size());
+        for (Delivery delivery : batch) {
+            attempts.add(send(endpoint, delivery));
+        }
+        // The outcomes are worked out here, not on the event loop that completed the attempts: they
+        // count, and may log.
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            Integer status = null;
+            Throwable failure = null;
+            try {
+                status = attempts.get(i).join();
+            } catch (CompletionException e) {
+                failure = e.getCause();
             }
-            // The outcomes are worked out here, not on the event loop that completed the attempts: they
-            // count, and may log.
-            List<Outcome> outcomes = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                Integer status = null;
-                Throwable failure = null;
-                try {
-                    status = attempts.get(i).join();
-                } catch (CompletionException e) {
-                    failure = e.getCause();
-                }
-                outcomes.add(outcome(endpoint, batch.get(i), now, status, failure));
-            }
-            return outcomes;
-        });
+            outcomes.add(outcome(endpoint, batch.get(i), now, status, failure));
+        }
+        return outcomes;
     }
 
     /** Sends one delivery; completes with the receiver's HTTP status, or fails with why there was none. */
@@ -240,9 +245,9 @@ public class WebhookSender {
         Instant next = now.plus(wait);
         if (next.isAfter(delivery.retryFrom().plus(settings.giveUpAfter()))) {
             metrics.counter("totpd.webhooks.failed", "endpoint", endpoint.name()).increment();
-            LOG.warnf("Gave up on webhook delivery %d (event %d, %s) to endpoint '%s' after %d attempts; the last: %s. "
-                    + "POST /webhooks/deliveries/%d/retry sends it again", delivery.id(), delivery.eventId(), delivery.type(),
-                    endpoint.name(), delivery.attempts() + 1, error, delivery.id());
+            LOG.warnf("Gave up on sending event %d (%s) to webhook endpoint '%s' after %d attempts; the last: %s. "
+                    + "GET /webhooks/deliveries?status=failed lists it, and POST /webhooks/deliveries/{id}/retry sends it again",
+                    delivery.eventId(), delivery.type(), endpoint.name(), delivery.attempts() + 1, error);
             return new Outcome(delivery.id(), Status.FAILED, attemptedAt, next, status, error, now);
         }
         return new Outcome(delivery.id(), Status.PENDING, attemptedAt, next, status, error, null);
@@ -303,11 +308,15 @@ public class WebhookSender {
             try {
                 Map<String, WebhookDeliveries.Backlog> backlog = deliveries.backlog();
                 Instant now = clock.instant();
-                pending.forEach((name, gauge) -> {
-                    WebhookDeliveries.Backlog b = backlog.get(name);
-                    gauge.set(b == null ? 0 : b.pending());
-                    oldestSeconds.get(name).set(b == null ? 0 : Math.max(0, Duration.between(b.oldest(), now).toSeconds()));
-                });
+                for (Endpoints.Endpoint endpoint : endpoints.all().values()) {
+                    // Rows waiting for a retry, and events no sender has taken from the trail yet.
+                    WebhookDeliveries.Backlog rows = backlog.getOrDefault(endpoint.name(), new WebhookDeliveries.Backlog(0, null));
+                    WebhookDeliveries.Backlog unsent = deliveries.behind(endpoint);
+                    Instant oldest = rows.oldest() == null ? unsent.oldest()
+                            : unsent.oldest() == null || rows.oldest().isBefore(unsent.oldest()) ? rows.oldest() : unsent.oldest();
+                    pending.get(endpoint.name()).set(rows.pending() + unsent.pending());
+                    oldestSeconds.get(endpoint.name()).set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, now).toSeconds()));
+                }
                 if (runs++ % 6 == 0) {
                     Instant before = now.minus(settings.keep());
                     while (running && deliveries.purge(before, PURGE_BATCH) == PURGE_BATCH) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.totpd.TotpdConfig;
-import io.totpd.audit.Outbox;
+import io.totpd.audit.AuditEvent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +40,14 @@ class EndpointsStartupTest {
 
     @Test
     void theDefaultEventsAreEveryTypeButCodeVerifiedForTheEndpointsTenantOnly() {
-        Endpoints endpoints = endpoints(Map.of("totpd.webhooks.allow-http", "false"));
-        Outbox.Routes routes = endpoints.routes("acme");
-        assertTrue(List.of(routes.types()).contains("authenticator.added"));
-        assertTrue(!List.of(routes.types()).contains("code.verified"));
-        assertEquals(Set.of("crm"), new java.util.HashSet<>(List.of(routes.endpoints())));
+        Endpoints.Endpoint crm = endpoints(Map.of("totpd.webhooks.allow-http", "false")).all().get("crm");
+        Map<AuditEvent.Type, EventType> routes = crm.routes();
+        assertTrue(routes.containsValue(EventType.AUTHENTICATOR_ADDED));
+        assertTrue(!routes.containsValue(EventType.CODE_VERIFIED));
+        assertEquals("acme", crm.tenant());
         // Enrolling and adding an authenticator are both authenticator.added.
-        assertEquals(2, List.of(routes.types()).stream().filter("authenticator.added"::equals).count());
-        assertEquals(0, endpoints.routes("globex").types().length);
+        assertEquals(EventType.AUTHENTICATOR_ADDED, routes.get(AuditEvent.Type.ENROLLED));
+        assertEquals(EventType.AUTHENTICATOR_ADDED, routes.get(AuditEvent.Type.AUTHENTICATOR_ADDED));
     }
 
     @Test
@@ -62,14 +62,14 @@ class EndpointsStartupTest {
                 .build().getConfigMapping(TotpdConfig.class);
         Endpoints endpoints = new Endpoints(config);
         assertEquals("http://crm:8080/hooks", endpoints.all().get("crm").url().toString());
-        assertEquals(Set.of("user.locked", "code.verified"), Set.of(endpoints.routes("acme").types()));
+        assertEquals(Set.of(EventType.USER_LOCKED, EventType.CODE_VERIFIED), endpoints.all().get("crm").events());
     }
 
     @Test
     void codeVerifiedIsSentWhenNamed() {
-        Outbox.Routes routes = endpoints(Map.of("totpd.webhooks.crm.events", "code.verified,user.locked")).routes("acme");
-        assertEquals(Set.of("code.verified", "user.locked"), Set.of(routes.types()));
-        assertEquals(Set.of("VERIFIED", "LOCKED"), Set.of(routes.auditTypes()));
+        Map<AuditEvent.Type, EventType> routes = endpoints(Map.of("totpd.webhooks.crm.events", "code.verified,user.locked"))
+                .all().get("crm").routes();
+        assertEquals(Map.of(AuditEvent.Type.VERIFIED, EventType.CODE_VERIFIED, AuditEvent.Type.LOCKED, EventType.USER_LOCKED), routes);
     }
 
     @ParameterizedTest

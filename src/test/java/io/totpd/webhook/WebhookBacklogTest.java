@@ -46,7 +46,7 @@ class WebhookBacklogTest {
                     ANALYZE webhook_delivery;
                     INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, caller, request_id, occurred_at,
                                                   next_attempt_at, retry_from)
-                    SELECT '%1$s', g, 'code.rejected', '%2$s', 'u' || (g %% 2000), 'c', 'r', now(), now(), now()
+                    SELECT '%1$s', 20000 + g, 'code.rejected', '%2$s', 'u' || (g %% 2000), 'c', 'r', now(), now(), now()
                       FROM generate_series(1, 5000) g;""".formatted(ENDPOINT, tenant));
         }
         try {
