@@ -42,7 +42,8 @@ import org.jboss.logging.Logger;
  * ends with their outcomes, so senders on every replica share them without waiting for each other,
  * and the rows of a sender that dies return the moment its connection drops. A row is taken only
  * while no earlier row of the same (endpoint, tenant, user) is pending, and a new event of a user
- * with a pending row is queued behind it, not sent, which keeps each user's events in order. Nothing
+ * with a pending row, or with an earlier event in the same batch, is queued behind it as a pending
+ * row, not sent, which keeps each user's events in order. Nothing
  * else ever waits for these locks: the retry by hand and the purge touch only finished rows.
  */
 @Singleton
@@ -204,9 +205,9 @@ public class WebhookDeliveries {
 
     /**
      * Takes up to {@code limit} of the endpoint's new events from the audit trail, hands those to send
-     * now to {@code send} (at most one per user), and writes a row for each with the outcome
-     * {@code send} returns, or pending behind its user's earlier pending row, and the moved cursor, all
-     * in one transaction; answers how many events it took. Answers 0 at once when another replica is
+     * now to {@code send} (the first of each user that has no pending row), and writes a row for each
+     * with the outcome {@code send} returns, or pending and queued behind its user's earlier delivery,
+     * and the moved cursor, all in one transaction; answers how many events it took. Answers 0 at once when another replica is
      * sending this endpoint's new events, and when the endpoint has no cursor yet: the first one starts
      * at the oldest running transaction, so an endpoint gets the events recorded from about the time it
      * was first configured. Throws {@link jakarta.persistence.PersistenceException} when the database
@@ -261,30 +262,27 @@ public class WebhookDeliveries {
                         }
                     }
                 }
-                // A second event to send of one user ends the batch: it may be sent only once the first
-                // one's outcome is known, so it heads the next batch. Events of a user with a pending row
-                // queue behind it, however many.
+                // One event of a user is sent at a time: the user's later events in the batch, and every
+                // event of a user with a pending row, become pending rows queued behind it, which the
+                // retries send in order (sendDue) once the one before is delivered or failed.
                 Set<String> sending = new HashSet<>();
-                int taken = 0;
+                List<Unsent> batch = new ArrayList<>(unsent.size());
                 for (Unsent u : unsent) {
-                    if (!u.known() && !u.queued() && !sending.add(u.delivery().userId())) {
-                        break;
-                    }
-                    taken++;
+                    batch.add(u.known() || u.queued() || sending.add(u.delivery().userId()) ? u
+                            : new Unsent(u.xid(), u.delivery(), false, true));
                 }
-                List<Unsent> batch = unsent.subList(0, taken);
                 List<Delivery> toSend = batch.stream().filter(u -> !u.known() && !u.queued()).map(Unsent::delivery).toList();
                 List<Outcome> outcomes = toSend.isEmpty() ? List.of() : send.apply(toSend);
                 insert(connection, endpoint, batch, outcomes);
-                if (unsent.size() == limit || taken < unsent.size()) {
-                    Unsent last = batch.get(batch.size() - 1);
+                if (unsent.size() == limit) {
+                    Unsent last = unsent.get(unsent.size() - 1);
                     moveCursor(connection, endpoint.name(), last.xid(), last.delivery().eventId());
                 } else if (!horizon.equals(cursorXid) || cursorId != 0) {
                     // Everything below the horizon is taken.
                     moveCursor(connection, endpoint.name(), horizon, 0);
                 }
                 connection.commit();
-                return taken;
+                return unsent.size();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;

@@ -61,11 +61,11 @@ import org.junit.jupiter.api.Test;
  * in flight most of the time. {@value #USERS} users make 15 sent events each (and two audited but not
  * sent) through both replicas' APIs, requests alternating between them; then, while the receiver holds
  * several requests of one replica, the victim, its JVM is killed with SIGKILL (exit status 137). The
- * victim is whichever replica the receiver holds more requests of: a sender claims the next event of
- * each user it has just delivered for at once, so one replica often keeps most queues for itself, and
- * a fixed choice would sometimes find nothing of its own in flight. The victim's rows were locked by
- * its open transaction; its connection dies with it, so PostgreSQL releases them, and the survivor
- * sends them.
+ * victim is whichever replica the receiver holds more requests of: one replica at a time sends an
+ * endpoint's new events, and the other its retries, so a fixed choice would sometimes find nothing of
+ * its own in flight. The victim's batch was held by its open transaction (the endpoint's lock, or the
+ * rows' locks); its connection dies with it, so PostgreSQL releases them, and the survivor sends the
+ * batch again from the cursor the victim never moved.
  *
  * <p>Then: the distinct {@code webhook-id}s received are exactly the subscribed events of the trail;
  * every request is signed with the endpoint's secret and is about the event its id names; an id that
