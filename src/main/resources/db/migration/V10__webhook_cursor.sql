@@ -9,6 +9,12 @@
 -- transaction id is below the oldest one still running (pg_snapshot_xmin), all of which have committed
 -- or rolled back for good, and no event can appear behind the cursor later.
 
+-- Building the index below takes as long as reading the trail; taking the table's locks must not:
+-- behind a long transaction (an export) the migration fails, and the next start-up tries again,
+-- rather than hold every sign-in up behind it.
+SET LOCAL statement_timeout = 0;
+SET LOCAL lock_timeout = '5s';
+
 -- The transaction that recorded the event. Existing events keep null: their deliveries were written
 -- with them, and no cursor reads them. Setting a default changes no existing row, so neither statement
 -- rewrites the table.
@@ -19,6 +25,8 @@ ALTER TABLE audit_event ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
 ALTER TABLE audit_event ADD COLUMN authenticator_name varchar(64);
 
 -- What senders read: the events past a cursor, in order (a partition each; new partitions get it too).
+-- It starts empty, but building it reads every partition once, and inserts (the previous version's
+-- sign-ins included) wait for as long as that takes.
 CREATE INDEX audit_event_xid ON audit_event (xid, id) WHERE xid IS NOT NULL;
 
 -- Where each endpoint's sender stands: every event with (xid, id) <= (xid, event_id) has its delivery
