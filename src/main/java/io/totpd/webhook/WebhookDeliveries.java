@@ -213,85 +213,72 @@ public class WebhookDeliveries {
      * was first configured. Throws {@link jakarta.persistence.PersistenceException} when the database
      * fails: nothing is written, and the same events are taken again.
      */
-    public int sendNew(Endpoints.Endpoint endpoint, Instant now, int limit, Function<List<Delivery>, List<Outcome>> send) {
+    public int sendNew(Endpoints.Endpoint endpoint, int limit, Function<List<Delivery>, List<Outcome>> send) {
         Map<String, EventType> routes = new HashMap<>();
         endpoint.routes().forEach((audited, type) -> routes.put(audited.name(), type));
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                String cursorXid;
-                long cursorId;
-                String horizon;
-                try (PreparedStatement select = connection.prepareStatement(CURSOR)) {
-                    Jdbc.bind(select, endpoint.name(), endpoint.name());
-                    try (ResultSet row = select.executeQuery()) {
-                        row.next();
-                        if (!row.getBoolean(1)) {
-                            connection.rollback();
-                            return 0;
-                        }
-                        cursorXid = row.getString(2);
-                        cursorId = row.getLong(3);
-                        horizon = row.getString(5);
-                        if (cursorXid != null && row.getBoolean(4)) {
-                            LOG.errorf("Webhook endpoint '%s': its cursor (transaction %s) is ahead of every transaction this "
-                                    + "database has run, so the database was restored into a new cluster. Sending from transaction "
-                                    + "%s on; events recorded before the restore that were not sent yet are not sent.",
-                                    endpoint.name(), cursorXid, horizon);
-                            cursorXid = null;
-                        }
+        return inTransaction("sending new webhook events", connection -> {
+            String cursorXid;
+            long cursorId;
+            String horizon;
+            try (PreparedStatement select = connection.prepareStatement(CURSOR)) {
+                Jdbc.bind(select, endpoint.name(), endpoint.name());
+                try (ResultSet row = select.executeQuery()) {
+                    row.next();
+                    if (!row.getBoolean(1)) {
+                        return 0;
+                    }
+                    cursorXid = row.getString(2);
+                    cursorId = row.getLong(3);
+                    horizon = row.getString(5);
+                    if (cursorXid != null && row.getBoolean(4)) {
+                        LOG.errorf("Webhook endpoint '%s': its cursor (transaction %s) is ahead of every transaction this "
+                                + "database has run, so the database was restored into a new cluster. Sending from transaction "
+                                + "%s on; events recorded before the restore that were not sent yet are not sent.",
+                                endpoint.name(), cursorXid, horizon);
+                        cursorXid = null;
                     }
                 }
-                if (cursorXid == null) {
-                    moveCursor(connection, endpoint.name(), horizon, 0);
-                    connection.commit();
-                    return 0;
-                }
-                List<Unsent> unsent = new ArrayList<>();
-                try (PreparedStatement select = connection.prepareStatement(UNSENT)) {
-                    Jdbc.bind(select, cursorXid, cursorId, horizon, endpoint.tenant(), routes.keySet().toArray(String[]::new), limit,
-                            endpoint.name(), endpoint.name());
-                    try (ResultSet row = select.executeQuery()) {
-                        while (row.next()) {
-                            Instant occurredAt = Jdbc.instant(row, 10);
-                            Delivery delivery = new Delivery(0, endpoint.name(), row.getLong(1),
-                                    routes.get(row.getString(3)).wireName(), endpoint.tenant(), row.getString(4),
-                                    row.getObject(5, UUID.class), row.getString(6), row.getString(7), row.getString(8),
-                                    row.getString(9), occurredAt, Status.PENDING, 0, occurredAt, occurredAt, null, null, null, null);
-                            unsent.add(new Unsent(row.getString(2), delivery, row.getBoolean(11), row.getBoolean(12)));
-                        }
-                    }
-                }
-                // One event of a user is sent at a time: the user's later events in the batch, and every
-                // event of a user with a pending row, become pending rows queued behind it, which the
-                // retries send in order (sendDue) once the one before is delivered or failed.
-                Set<String> sending = new HashSet<>();
-                List<Unsent> batch = new ArrayList<>(unsent.size());
-                for (Unsent u : unsent) {
-                    batch.add(u.known() || u.queued() || sending.add(u.delivery().userId()) ? u
-                            : new Unsent(u.xid(), u.delivery(), false, true));
-                }
-                List<Delivery> toSend = batch.stream().filter(u -> !u.known() && !u.queued()).map(Unsent::delivery).toList();
-                List<Outcome> outcomes = toSend.isEmpty() ? List.of() : send.apply(toSend);
-                insert(connection, endpoint, batch, outcomes);
-                if (unsent.size() == limit) {
-                    Unsent last = unsent.get(unsent.size() - 1);
-                    moveCursor(connection, endpoint.name(), last.xid(), last.delivery().eventId());
-                } else if (!horizon.equals(cursorXid) || cursorId != 0) {
-                    // Everything below the horizon is taken.
-                    moveCursor(connection, endpoint.name(), horizon, 0);
-                }
-                connection.commit();
-                return unsent.size();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
             }
-        } catch (SQLException e) {
-            throw Jdbc.failure("sending new webhook events", e);
-        }
+            if (cursorXid == null) {
+                moveCursor(connection, endpoint.name(), horizon, 0);
+                return 0;
+            }
+            List<Unsent> unsent = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(UNSENT)) {
+                Jdbc.bind(select, cursorXid, cursorId, horizon, endpoint.tenant(), routes.keySet().toArray(String[]::new), limit,
+                        endpoint.name(), endpoint.name());
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        Instant occurredAt = Jdbc.instant(row, 10);
+                        Delivery delivery = new Delivery(0, endpoint.name(), row.getLong(1),
+                                routes.get(row.getString(3)).wireName(), endpoint.tenant(), row.getString(4),
+                                row.getObject(5, UUID.class), row.getString(6), row.getString(7), row.getString(8),
+                                row.getString(9), occurredAt, Status.PENDING, 0, occurredAt, occurredAt, null, null, null, null);
+                        unsent.add(new Unsent(row.getString(2), delivery, row.getBoolean(11), row.getBoolean(12)));
+                    }
+                }
+            }
+            // One event of a user is sent at a time: the user's later events in the batch, and every
+            // event of a user with a pending row, become pending rows queued behind it, which the
+            // retries send in order (sendDue) once the one before is delivered or failed.
+            Set<String> sending = new HashSet<>();
+            List<Unsent> batch = new ArrayList<>(unsent.size());
+            for (Unsent u : unsent) {
+                batch.add(u.known() || u.queued() || sending.add(u.delivery().userId()) ? u
+                        : new Unsent(u.xid(), u.delivery(), false, true));
+            }
+            List<Delivery> toSend = batch.stream().filter(u -> !u.known() && !u.queued()).map(Unsent::delivery).toList();
+            List<Outcome> outcomes = toSend.isEmpty() ? List.of() : send.apply(toSend);
+            insert(connection, endpoint, batch, outcomes);
+            if (unsent.size() == limit) {
+                Unsent last = unsent.get(unsent.size() - 1);
+                moveCursor(connection, endpoint.name(), last.xid(), last.delivery().eventId());
+            } else if (!horizon.equals(cursorXid) || cursorId != 0) {
+                // Everything below the horizon is taken.
+                moveCursor(connection, endpoint.name(), horizon, 0);
+            }
+            return unsent.size();
+        });
     }
 
     private static void moveCursor(Connection connection, String endpoint, String xid, long eventId) throws SQLException {
@@ -358,23 +345,39 @@ public class WebhookDeliveries {
      * the rows are due again at once.
      */
     public int sendDue(String endpoint, Instant now, int limit, Function<List<Delivery>, List<Outcome>> send) {
+        return inTransaction("sending webhook deliveries", connection -> {
+            try (Statement plan = connection.createStatement()) {
+                plan.execute(NO_SORT);
+            }
+            List<Delivery> due;
+            try (PreparedStatement select = connection.prepareStatement(DUE)) {
+                Jdbc.bind(select, endpoint, now, limit);
+                due = read(select);
+            }
+            if (!due.isEmpty()) {
+                due.sort(Comparator.comparingLong(Delivery::id));
+                finish(connection, send.apply(due));
+            }
+            return due.size();
+        });
+    }
+
+    private interface Work {
+        int run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * {@code work} in a transaction of its own, committed when it returns and rolled back when it
+     * throws; a database failure becomes {@link jakarta.persistence.PersistenceException} ("{@code what}
+     * failed").
+     */
+    private int inTransaction(String what, Work work) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
-                List<Delivery> due;
-                try (Statement plan = connection.createStatement()) {
-                    plan.execute(NO_SORT);
-                }
-                try (PreparedStatement select = connection.prepareStatement(DUE)) {
-                    Jdbc.bind(select, endpoint, now, limit);
-                    due = read(select);
-                }
-                if (!due.isEmpty()) {
-                    due.sort(Comparator.comparingLong(Delivery::id));
-                    finish(connection, send.apply(due));
-                }
+                int result = work.run(connection);
                 connection.commit();
-                return due.size();
+                return result;
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -382,7 +385,7 @@ public class WebhookDeliveries {
                 connection.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw Jdbc.failure("sending webhook deliveries", e);
+            throw Jdbc.failure(what, e);
         }
     }
 

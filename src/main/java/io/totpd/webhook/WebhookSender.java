@@ -168,7 +168,7 @@ public class WebhookSender {
      */
     int sendDue(Endpoints.Endpoint endpoint) {
         Instant now = clock.instant();
-        int taken = deliveries.sendNew(endpoint, now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
+        int taken = deliveries.sendNew(endpoint, settings.batchSize(), batch -> attempt(endpoint, batch, now));
         return taken + deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
     }
 

@@ -83,7 +83,7 @@ class WebhookCursorTest {
     @Test
     void eachUsersEventsGoInOrderOneAtATimeAndEachOnce() throws Exception {
         Endpoints.Endpoint endpoint = endpoint();
-        assertEquals(0, deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>())), "the first call places the cursor");
+        assertEquals(0, deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>())), "the first call places the cursor");
         List<String[]> events = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             for (String user : List.of("a", "b", "c")) {
@@ -95,7 +95,7 @@ class WebhookCursorTest {
 
         // New events from the trail, then the retries' path, which sends the events queued behind them.
         List<List<Delivery>> batches = new ArrayList<>();
-        while (deliveries.sendNew(endpoint, Instant.now(), 50, delivered(batches))
+        while (deliveries.sendNew(endpoint, 50, delivered(batches))
                 + deliveries.sendDue(endpoint.name(), Instant.now(), 50, delivered(batches)) > 0) {
             assertTrue(batches.size() < 200, "the sender goes round in circles");
         }
@@ -119,7 +119,7 @@ class WebhookCursorTest {
     @Test
     void anEventOfAUserWithAPendingDeliveryQueuesBehindItUnsent() throws Exception {
         Endpoints.Endpoint endpoint = endpoint();
-        deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>()));
+        deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>()));
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             sql.execute("""
                     INSERT INTO webhook_delivery (endpoint, event_id, type, tenant, user_id, caller, request_id, occurred_at,
@@ -131,7 +131,7 @@ class WebhookCursorTest {
                 new String[] {"free", "LOCKED"}));
 
         List<List<Delivery>> batches = new ArrayList<>();
-        assertEquals(3, deliveries.sendNew(endpoint, Instant.now(), 50, delivered(batches)));
+        assertEquals(3, deliveries.sendNew(endpoint, 50, delivered(batches)));
         assertEquals(List.of("free"), batches.stream().flatMap(List::stream).map(Delivery::userId).toList());
         assertEquals(Map.of("pending", 3L, "delivered", 1L), rowsByStatus(endpoint));
         // The queued rows are due, behind the head, never attempted.
@@ -146,13 +146,13 @@ class WebhookCursorTest {
     @Test
     void eventsTheEndpointDoesNotTakeMoveTheCursorWithoutARow() throws Exception {
         Endpoints.Endpoint endpoint = endpoint();
-        deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>()));
+        deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>()));
         List<String[]> rejected = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             rejected.add(new String[] {"u" + i, "REJECTED"});
         }
         record(endpoint, rejected);
-        assertEquals(0, deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>())));
+        assertEquals(0, deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>())));
         assertEquals(0, deliveries.behind(endpoint).pending(), "nothing left behind the cursor");
         assertEquals(Map.of(), rowsByStatus(endpoint));
     }
@@ -160,7 +160,7 @@ class WebhookCursorTest {
     @Test
     void aCursorAheadOfTheDatabaseAfterARestoreStartsAgain() throws Exception {
         Endpoints.Endpoint endpoint = endpoint();
-        deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>()));
+        deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>()));
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             // What a cursor holds after the database was dumped and restored into a new cluster: a
             // transaction id this cluster has not reached.
@@ -168,10 +168,10 @@ class WebhookCursorTest {
                     + "WHERE endpoint = '" + endpoint.name() + "'");
         }
         record(endpoint, List.<String[]>of(new String[] {"before", "LOCKED"}));
-        assertEquals(0, deliveries.sendNew(endpoint, Instant.now(), 50, delivered(new ArrayList<>())), "the cursor starts again");
+        assertEquals(0, deliveries.sendNew(endpoint, 50, delivered(new ArrayList<>())), "the cursor starts again");
         record(endpoint, List.<String[]>of(new String[] {"after", "LOCKED"}));
         List<List<Delivery>> batches = new ArrayList<>();
-        assertEquals(1, deliveries.sendNew(endpoint, Instant.now(), 50, delivered(batches)));
+        assertEquals(1, deliveries.sendNew(endpoint, 50, delivered(batches)));
         assertEquals(List.of("after"), batches.get(0).stream().map(Delivery::userId).toList());
     }
 }
