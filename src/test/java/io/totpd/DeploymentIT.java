@@ -129,13 +129,23 @@ class DeploymentIT {
                 assertTrue(Files.exists(Path.of(source)), "the Dockerfile copies " + source + ", which the package lacks");
             }
         }
-        assertEquals(4, copies);
-        // The image makes the AppCDS archive the manifests' JVM options name, for the jar it runs.
-        Matcher archive = Pattern.compile("-XX:SharedArchiveFile=(\\S+)")
-                .matcher(resources.get("ConfigMap").at("/data/JAVA_OPTS_APPEND").asText());
-        assertTrue(archive.find());
-        assertTrue(dockerfile.contains("RUN java -XX:ArchiveClassesAtExit=" + archive.group(1)
-                + " -Dquarkus.appcds.generate=true -jar /deployments/quarkus-run.jar"), "the image makes " + archive.group(1));
+        // The package's four layers, twice (the training stage's and the image's), and the training run.
+        assertEquals(9, copies);
+        assertTrue(Files.exists(Path.of("target", "aot-training", "classes", "io", "totpd", "aot", "Training.class")));
+        String text = String.join("\n", dockerfile);
+        // The image makes the AOT cache the manifests' JVM options name, for the jar it runs, trained
+        // with the manifests' collector and heap; so does the build, for the tests and the benchmark.
+        String collector = resources.get("ConfigMap").at("/data/GC_CONTAINER_OPTIONS").asText();
+        String options = resources.get("ConfigMap").at("/data/JAVA_OPTS_APPEND").asText();
+        assertTrue(options.contains("-XX:AOTCache=/deployments/app.aot"), options);
+        Matcher heap = Pattern.compile("-Xmx\\S+").matcher(options);
+        assertTrue(heap.find(), options);
+        String trained = "io.totpd.aot.Training /deployments " + collector + " " + heap.group();
+        assertTrue(text.contains(trained), "the image trains as it runs: " + trained);
+        assertTrue(dockerfile.contains("COPY --from=training --chown=185 /deployments/app.aot /deployments/app.aot"));
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertTrue(pom.contains("<argument>" + collector + "</argument>") && pom.contains("<argument>" + heap.group() + "</argument>"),
+                "the build trains as the image runs");
         assertTrue(dockerfile.contains("ENV JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""));
 
         JsonNode compose = YAML.readTree(Path.of("deploy", "docker-compose.yml").toFile());
@@ -163,11 +173,11 @@ class DeploymentIT {
         assertEquals(List.of(), unknown, "deploy/kubernetes sets what the service does not read");
 
         // Start the package with the manifests' settings and JVM options (the Secret filled, the
-        // database local) and ask it what Kubernetes will ask. -Xshare:on: the AppCDS archive the
+        // database local) and ask it what Kubernetes will ask. -XX:AOTMode=on: the AOT cache the
         // options name must load, or the JVM refuses to start.
         EmbeddedPostgres postgres = EmbeddedDatabase.startEphemeral();
         Map<String, String> env = new HashMap<>(settings);
-        env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -Xshare:on");
+        env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -XX:AOTMode=on");
         env.putAll(PackagedApp.datasource(postgres));
         env.put("TOTPD_ENCRYPTION_KEYS", PackagedApp.randomKey("k1"));
         env.put("TOTPD_CALLERS_PORTAL_TENANT", "acme");

@@ -163,6 +163,10 @@ public record PackagedApp(Process process, int port, Path log) {
         if (!options.isEmpty()) {
             command.addAll(List.of(options.split("\\s+")));
         }
+        // The build's AOT cache, as the image starts with its own: a shorter start for every test.
+        if (!options.contains("-XX:AOTCache") && Files.exists(directory.resolve("app.aot"))) {
+            command.add("-XX:AOTCache=app.aot");
+        }
         if (limitMebibytes > 0) {
             command.add("-XX:MaxRAM=" + limitMebibytes + "m");
         }
@@ -175,7 +179,7 @@ public record PackagedApp(Process process, int port, Path log) {
             wrapped.addAll(command);
             command = wrapped;
         }
-        // From the package directory, as the AppCDS archive was made and as the image runs it.
+        // From the package directory, as the AOT cache was made and as the image runs it.
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
