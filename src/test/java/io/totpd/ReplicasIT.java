@@ -11,6 +11,7 @@ import io.totpd.dev.EmbeddedDatabase;
 import io.totpd.support.PackagedApp;
 import io.totpd.support.SeededFactors;
 import io.totpd.support.PackagedApp.ActiveUser;
+import io.totpd.support.Threads;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -139,7 +140,7 @@ class ReplicasIT {
             } catch (SQLException e) {
                 failures.add(e.toString());
             }
-        });
+        }, Threads.ONE_PER_TASK);
 
         // Two rollouts, as the README says: first every replica learns the new key (second, so nothing
         // changes yet), then the new key becomes the first and each replica's re-encryption job, running

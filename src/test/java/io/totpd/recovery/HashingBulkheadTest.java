@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.totpd.problem.ProblemException;
 import io.totpd.problem.ProblemType;
+import io.totpd.support.Threads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -38,7 +39,7 @@ class HashingBulkheadTest {
                 holding.countDown();
                 await(release);
                 return null;
-            }));
+            }), Threads.ONE_PER_TASK);
         }
         assertTrue(holding.await(5, TimeUnit.SECONDS));
 
