@@ -8,9 +8,10 @@ import java.io.IOException;
 
 /**
  * Reads every request body whole, up to {@link BodyLimit#MAX_BYTES}, before any of it is parsed. A
- * body that declares its length is refused by {@link BodyLimit} before it is read; a chunked one
- * declares nothing, and the JSON reader, which stops at the first thing it dislikes, would answer a
- * 20 KiB body 400 or 413 depending on where its first fault lies. Read whole, it is always 413.
+ * body that declares its length is refused by {@link BodyLimit} before it is read, and over HTTP/1.1
+ * BodyLimit reads the others whole itself; an HTTP/2 stream without a length reaches this point
+ * unread, and the JSON reader, which stops at the first thing it dislikes, would answer a 20 KiB body
+ * 400 or 413 depending on where its first fault lies. Read whole, it is always 413.
  * Bodies far above the limit are cut by Vert.x itself ({@code quarkus.http.limits.max-body-size}),
  * whose 413 has no body.
  */

@@ -6,7 +6,11 @@ import io.totpd.problem.ProblemType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.io.FilterInputStream;
@@ -15,9 +19,10 @@ import java.io.InputStream;
 
 /**
  * Refuses a declared body above the limit before it is read, with a problem body: 16 KiB for every
- * call but {@code POST /import}, whose body is streamed up to {@code totpd.import.max-body-size}. A
- * chunked body, which declares no length, is read whole and refused the same way by
- * {@link BodyBuffer}, or, for the import, cut by {@link #capped} where it passes its limit.
+ * call but {@code POST /import}, whose body is streamed up to {@code totpd.import.max-body-size}.
+ * Every other body is read whole on the event loop (over HTTP/1.1: {@link #readWhole}) or by
+ * {@link BodyBuffer} (over HTTP/2), and a chunked one over the limit is refused the same way; the
+ * import's is cut by {@link #capped} where it passes its limit.
  */
 @Singleton
 public class BodyLimit {
@@ -49,14 +54,56 @@ public class BodyLimit {
             String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             boolean importing = IMPORT_PATH.equals(context.request().path());
             if (length != null && isAbove(length, importing ? importMaxBytes : MAX_BYTES)) {
-                context.response().setStatusCode(413)
-                        .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
-                        .putHeader(HttpHeaders.CONNECTION, "close")
-                        .end(importing ? importProblem : problem);
+                refuse(context, importing ? importProblem : problem);
+            } else if (importing || context.request().isEnded() || context.request().version() == HttpVersion.HTTP_2) {
+                // HTTP/2 (cleartext, as java.net.http.HttpClient asks for by default) keeps the
+                // streamed read: RESTEasy Reactive pauses every request it takes, and Vert.x refuses
+                // to pause an HTTP/2 stream that has ended, with a 500.
+                context.next();
+            } else {
+                readWhole(context);
+            }
+        }, 100);
+    }
+
+    /**
+     * Reads a body of at most {@link #MAX_BYTES} here, on the event loop, and hands it on whole
+     * ({@link RoutingContext#setBody}, which RESTEasy Reactive reads as an array); a longer one, which
+     * only a chunked request can send, is refused as a declared one is. Left to RESTEasy Reactive, a
+     * blocking method reads its body on its worker thread through a stream that waits for the event
+     * loop: a monitor both threads take for every chunk and for the end, in which the event loop
+     * spent about 40 % of its samples under {@code bench/run} on Java 25 (bench/RESULTS.md, issue 17).
+     */
+    private void readWhole(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (context.response().ended()) {
                 return;
             }
-            context.next();
-        }, 100);
+            if (body.length() + chunk.length() > MAX_BYTES) {
+                refuse(context, problem);
+            } else {
+                body.appendBuffer(chunk);
+            }
+        });
+        request.endHandler(end -> {
+            if (!context.response().ended()) {
+                context.setBody(body);
+                context.next();
+            }
+        });
+        if (request.version() == HttpVersion.HTTP_1_1 && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            context.response().writeContinue();
+        }
+        request.resume();
+    }
+
+    private static void refuse(RoutingContext context, String problem) {
+        context.response().setStatusCode(413)
+                .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .end(problem);
     }
 
     /**

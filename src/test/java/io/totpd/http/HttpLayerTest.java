@@ -148,6 +148,56 @@ class HttpLayerTest {
         }
     }
 
+    /**
+     * A body within the limit reaches the operation however it comes: declared, chunked in pieces of a
+     * few bytes, after an {@code Expect: 100-continue} (the answer 100 comes before the body is sent),
+     * and over cleartext HTTP/2, which {@code java.net.http.HttpClient} upgrades to by default.
+     */
+    @Test
+    void aBodyWithinTheLimitReachesTheOperationHoweverItIsSent() throws Exception {
+        String declared = enrollment();
+        assertEquals(201, send("POST /enroll HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Type: application/json\r\nContent-Length: "
+                + declared.length() + "\r\n\r\n" + declared).status);
+
+        String body = enrollment();
+        StringBuilder pieces = new StringBuilder("POST /enroll HTTP/1.1\r\nHost: t\r\n" + KEY
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int from = 0; from < body.length(); from += 3) {
+            String piece = body.substring(from, Math.min(body.length(), from + 3));
+            pieces.append(Integer.toHexString(piece.length())).append("\r\n").append(piece).append("\r\n");
+        }
+        assertEquals(201, send(pieces.append("0\r\n\r\n").toString()).status);
+
+        String continued = enrollment();
+        try (Socket socket = new Socket(root.getHost(), root.getPort())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /enroll HTTP/1.1\r\nHost: t\r\n" + KEY + "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: " + continued.length() + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals(100, Response.read(socket.getInputStream()).status);
+            out.write(continued.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertEquals(201, Response.read(socket.getInputStream()).status);
+        }
+
+        java.net.http.HttpClient http2 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+        for (int i = 0; i < 3; i++) {
+            java.net.http.HttpResponse<String> answer = http2.send(java.net.http.HttpRequest.newBuilder(root.toURI().resolve("/enroll"))
+                    .header("Authorization", "Bearer " + ApiKeys.PORTAL).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(enrollment())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, answer.statusCode(), answer.body());
+            if (i > 0) {
+                assertEquals(java.net.http.HttpClient.Version.HTTP_2, answer.version(), "the connection was upgraded");
+            }
+        }
+    }
+
+    private static String enrollment() {
+        return "{\"userId\":\"body-" + java.util.UUID.randomUUID() + "\"}";
+    }
+
     private static String chunked(String body) {
         StringBuilder request = new StringBuilder("POST /verify HTTP/1.1\r\nHost: t\r\n" + KEY
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
