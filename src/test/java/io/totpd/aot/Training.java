@@ -63,6 +63,8 @@ public final class Training {
     }
 
     public static void main(String[] args) throws Exception {
+        // The embedded PostgreSQL logs through SLF4J, which has no provider here: no warning about it.
+        System.setProperty("slf4j.internal.verbosity", "ERROR");
         Path app = Path.of(args.length > 0 ? args[0] : "target/quarkus-app").toAbsolutePath();
         Path cache = app.resolve("app.aot");
         Files.deleteIfExists(cache);
