@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  */
 public final class Training {
 
+    private static final System.Logger LOG = System.getLogger(Training.class.getName());
+
     /**
      * Users signed up and in: every class a request loads is in the cache after the first user; a
      * few more cover what runs in the background meanwhile (webhook deliveries, the sender's loop).
@@ -87,10 +89,10 @@ public final class Training {
                 for (int i = 0; i < USERS; i++) {
                     training.signUpAndIn("aot-" + i);
                 }
-                System.out.printf("aot training: %d users in %d ms%n", USERS, (System.nanoTime() - started) / 1_000_000);
+                LOG.log(System.Logger.Level.INFO, "aot training: {0} users in {1} ms", USERS, (System.nanoTime() - started) / 1_000_000);
             } catch (Exception | AssertionError e) {
                 service.destroyForcibly();
-                System.err.println(Files.readString(log));
+                LOG.log(System.Logger.Level.ERROR, "the trained service's log:\n" + Files.readString(log));
                 throw e;
             }
             // SIGTERM: the service stops as in production, then the JVM assembles the cache on exit.
@@ -103,10 +105,10 @@ public final class Training {
             receiver.stop(0);
         }
         if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
-            System.err.println(Files.readString(log));
+            LOG.log(System.Logger.Level.ERROR, "the trained service's log:\n" + Files.readString(log));
             throw new IllegalStateException("the training run wrote no " + cache);
         }
-        System.out.printf("aot training: %s, %d MiB%n", cache, Files.size(cache) >> 20);
+        LOG.log(System.Logger.Level.INFO, "aot training: {0}, {1} MiB", cache, Files.size(cache) >> 20);
         Files.delete(log);
     }
 
