@@ -248,14 +248,17 @@ class WebhookTest {
         String user = Users.newUserId();
         String secret = hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201).extract().jsonPath()
                 .getString("secret");
-        // Fails the activation's transaction at its commit, after its events were written.
+        // Fails the activation's transaction at its commit, after its events were written. The trigger's
+        // DDL waits for the senders' reads of audit_event, longer than the service role's lock timeout.
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             sql.execute("""
+                    BEGIN; SET LOCAL lock_timeout = '30s';
                     CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
                     CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON audit_event
                       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
                       WHEN (NEW.user_id = '%s' AND NEW.type = 'ACTIVATED') EXECUTE FUNCTION fail_at_commit();
+                    COMMIT;
                     """.formatted(user));
         }
         try {
@@ -264,7 +267,7 @@ class WebhookTest {
             assertTrue(status >= 500, "the activation failed: " + status);
         } finally {
             try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER fail_at_commit ON audit_event; DROP FUNCTION fail_at_commit();");
+                sql.execute("BEGIN; SET LOCAL lock_timeout = '30s'; DROP TRIGGER fail_at_commit ON audit_event; DROP FUNCTION fail_at_commit(); COMMIT;");
             }
         }
         hooked().get("/users/" + user).then().statusCode(200).body("state", equalTo("pending"));
