@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.totpd.support.Ddl;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -175,9 +176,7 @@ class AuditPartitionsTest {
     }
 
     private void execute(String sql) throws SQLException {
-        try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
+        Ddl.execute(database, sql);
     }
 
     private long count(String sql) throws SQLException {

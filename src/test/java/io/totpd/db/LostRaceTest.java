@@ -12,12 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.totpd.support.Ddl;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -85,23 +84,17 @@ class LostRaceTest {
     private void inject(String table, String condition, String userId, int times, String sqlState, Runnable request)
             throws SQLException {
         String name = "lost_race_" + Math.abs(userId.hashCode());
-        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-            // A sequence, because it counts outside the transactions it fails: a rollback does not reset it.
-            sql.execute("CREATE SEQUENCE " + name);
-            sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                    + "IF " + condition + " AND nextval('" + name + "') <= " + times + " THEN "
-                    + "RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END IF; RETURN NEW; END $$");
-            sql.execute("CREATE TRIGGER " + name + " BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
-                    + name + "()");
-        }
+        // A sequence, because it counts outside the transactions it fails: a rollback does not reset it.
+        Ddl.execute(dataSource, "CREATE SEQUENCE " + name + ";"
+                + "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "IF " + condition + " AND nextval('" + name + "') <= " + times + " THEN "
+                + "RAISE EXCEPTION 'injected' USING ERRCODE = '" + sqlState + "'; END IF; RETURN NEW; END $$;"
+                + "CREATE TRIGGER " + name + " BEFORE INSERT OR UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION "
+                + name + "()");
         try {
             request.run();
         } finally {
-            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER " + name + " ON " + table);
-                sql.execute("DROP FUNCTION " + name + "()");
-                sql.execute("DROP SEQUENCE " + name);
-            }
+            Ddl.execute(dataSource, "DROP TRIGGER " + name + " ON " + table + "; DROP FUNCTION " + name + "(); DROP SEQUENCE " + name);
         }
     }
 }

@@ -15,6 +15,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.totpd.otp.Base32;
+import io.totpd.support.Ddl;
 import io.totpd.support.ApiKeys;
 import io.totpd.support.LogCapture;
 import io.totpd.support.SeededFactors;
@@ -25,7 +26,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -195,14 +195,12 @@ class QuotaTest {
     @Test
     void whenTheEventCannotBeWrittenThe429StillGoesOutAndTheFailureIsLogged() throws SQLException {
         fillBuckets();
-        try (Connection connection = database.getConnection(); Statement sql = connection.createStatement()) {
-            sql.execute("""
-                    CREATE FUNCTION fail_quota_event() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN RAISE EXCEPTION 'the test refuses this event'; END $$;
-                    CREATE TRIGGER fail_quota_event BEFORE INSERT ON audit_event FOR EACH ROW
-                      WHEN (NEW.caller = 'neighbour' AND NEW.type = 'QUOTA_EXCEEDED') EXECUTE FUNCTION fail_quota_event();
-                    """);
-        }
+        Ddl.execute(database, """
+                CREATE FUNCTION fail_quota_event() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the test refuses this event'; END $$;
+                CREATE TRIGGER fail_quota_event BEFORE INSERT ON audit_event FOR EACH ROW
+                  WHEN (NEW.caller = 'neighbour' AND NEW.type = 'QUOTA_EXCEEDED') EXECUTE FUNCTION fail_quota_event();
+                """);
         try (LogCapture log = LogCapture.start()) {
             for (int i = 0; i < 3; i++) {
                 check(ApiKeys.NEIGHBOUR).then().statusCode(404);
@@ -211,9 +209,7 @@ class QuotaTest {
             assertTrue(log.lines().stream().anyMatch(line -> line.startsWith("The quota-exceeded event of caller 'neighbour' "
                     + "could not be recorded")), String.join("\n", log.lines()));
         } finally {
-            try (Connection connection = database.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER fail_quota_event ON audit_event; DROP FUNCTION fail_quota_event()");
-            }
+            Ddl.execute(database, "DROP TRIGGER fail_quota_event ON audit_event; DROP FUNCTION fail_quota_event()");
         }
     }
 

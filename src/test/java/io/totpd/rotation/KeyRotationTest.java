@@ -16,6 +16,7 @@ import io.totpd.crypto.Fields;
 import io.totpd.crypto.KeyRing;
 import io.totpd.otp.Base32;
 import io.totpd.otp.Secrets;
+import io.totpd.support.Ddl;
 import io.totpd.support.LogCapture;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -170,21 +171,15 @@ class KeyRotationTest {
         }
         // The first write of one row fails as CockroachDB or a deadlock would fail it: the batch rolls back.
         String name = "rotation_race_" + Math.abs(rows.get(1).hashCode());
-        try (Connection connection = database.getConnection(); java.sql.Statement sql = connection.createStatement()) {
-            sql.execute("CREATE SEQUENCE " + name);
-            sql.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '"
-                    + rows.get(1) + "' AND nextval('" + name + "') = 1 THEN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; "
-                    + "END IF; RETURN NEW; END $$");
-            sql.execute("CREATE TRIGGER " + name + " BEFORE UPDATE ON authenticator FOR EACH ROW EXECUTE FUNCTION " + name + "()");
-        }
+        Ddl.execute(database, "CREATE SEQUENCE " + name + ";"
+                + "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '"
+                + rows.get(1) + "' AND nextval('" + name + "') = 1 THEN RAISE EXCEPTION 'injected' USING ERRCODE = '40001'; "
+                + "END IF; RETURN NEW; END $$;"
+                + "CREATE TRIGGER " + name + " BEFORE UPDATE ON authenticator FOR EACH ROW EXECUTE FUNCTION " + name + "()");
         try {
             assertEquals(4, assertTimeoutPreemptively(Duration.ofSeconds(30), () -> rotation.run()));
         } finally {
-            try (Connection connection = database.getConnection(); java.sql.Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER " + name + " ON authenticator");
-                sql.execute("DROP FUNCTION " + name + "()");
-                sql.execute("DROP SEQUENCE " + name);
-            }
+            Ddl.execute(database, "DROP TRIGGER " + name + " ON authenticator; DROP FUNCTION " + name + "(); DROP SEQUENCE " + name);
         }
         for (UUID row : rows) {
             assertEquals("development-only", stored("factor", row).keyId());

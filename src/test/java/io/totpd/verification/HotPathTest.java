@@ -17,6 +17,7 @@ import io.totpd.audit.AuditEvent;
 import io.totpd.audit.AuditEvents;
 import io.totpd.audit.AuditTrail;
 import io.totpd.core.UserAccounts;
+import io.totpd.support.Ddl;
 import io.totpd.support.AuthenticatorCalls;
 import io.totpd.support.AuthenticatorCalls.Device;
 import io.totpd.support.StatementCounter;
@@ -118,21 +119,16 @@ class HotPathTest {
         String secret = activeUser(userId, clock);
         clock.advance(Duration.ofSeconds(30));
         // Another replica that always writes first: PostgreSQL skips every update of this user's row.
-        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-            sql.execute("CREATE OR REPLACE FUNCTION always_raced() RETURNS trigger LANGUAGE plpgsql AS "
-                    + "$$ BEGIN IF OLD.user_id = '" + userId + "' THEN RETURN NULL; END IF; RETURN NEW; END $$");
-            sql.execute("DROP TRIGGER IF EXISTS always_raced ON user_account");
-            sql.execute("CREATE TRIGGER always_raced BEFORE UPDATE ON user_account FOR EACH ROW EXECUTE FUNCTION always_raced()");
-        }
+        Ddl.execute(dataSource, "CREATE OR REPLACE FUNCTION always_raced() RETURNS trigger LANGUAGE plpgsql AS "
+                + "$$ BEGIN IF OLD.user_id = '" + userId + "' THEN RETURN NULL; END IF; RETURN NEW; END $$;"
+                + "DROP TRIGGER IF EXISTS always_raced ON user_account;"
+                + "CREATE TRIGGER always_raced BEFORE UPDATE ON user_account FOR EACH ROW EXECUTE FUNCTION always_raced()");
         try {
             Counts counts = counter.during(() -> verify(userId, code(secret, clock, 0))
                     .then().statusCode(409).body("type", equalTo("urn:totpd:problem:conflict")));
             assertEquals(new Counts(20, 0), counts, "ten reads and ten writes, then it stops");
         } finally {
-            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("DROP TRIGGER always_raced ON user_account");
-                sql.execute("DROP FUNCTION always_raced()");
-            }
+            Ddl.execute(dataSource, "DROP TRIGGER always_raced ON user_account; DROP FUNCTION always_raced()");
         }
         api().get("/users/" + userId).then().body("failedAttempts", equalTo(0)).body("lastVerifiedAt", equalTo(null));
         assertEquals(List.of("activated", "enrolled"), eventTypes(userId));

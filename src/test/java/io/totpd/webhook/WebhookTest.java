@@ -18,6 +18,7 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.totpd.otp.Base32;
+import io.totpd.support.Ddl;
 import io.totpd.support.ApiKeys;
 import io.totpd.support.Contract;
 import io.totpd.support.TestClock;
@@ -249,26 +250,19 @@ class WebhookTest {
         String secret = hooked().body(Map.of("userId", user)).post("/enroll").then().statusCode(201).extract().jsonPath()
                 .getString("secret");
         // Fails the activation's transaction at its commit, after its events were written. The trigger's
-        // DDL waits for the senders' reads of audit_event, longer than the service role's lock timeout.
-        try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-            sql.execute("""
-                    BEGIN; SET LOCAL lock_timeout = '30s';
-                    CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
-                    CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON audit_event
-                      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-                      WHEN (NEW.user_id = '%s' AND NEW.type = 'ACTIVATED') EXECUTE FUNCTION fail_at_commit();
-                    COMMIT;
-                    """.formatted(user));
-        }
+        Ddl.execute(dataSource, """
+                CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the test fails this commit'; END $$;
+                CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON audit_event
+                  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+                  WHEN (NEW.user_id = '%s' AND NEW.type = 'ACTIVATED') EXECUTE FUNCTION fail_at_commit();
+                """.formatted(user));
         try {
             int status = RestAssured.given().auth().oauth2(ApiKeys.HOOKED).contentType("application/json")
                     .body(Map.of("userId", user, "code", code(secret, 0))).post("/activate").statusCode();
             assertTrue(status >= 500, "the activation failed: " + status);
         } finally {
-            try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
-                sql.execute("BEGIN; SET LOCAL lock_timeout = '30s'; DROP TRIGGER fail_at_commit ON audit_event; DROP FUNCTION fail_at_commit(); COMMIT;");
-            }
+            Ddl.execute(dataSource, "DROP TRIGGER fail_at_commit ON audit_event; DROP FUNCTION fail_at_commit()");
         }
         hooked().get("/users/" + user).then().statusCode(200).body("state", equalTo("pending"));
         WebhookReceiver.await(DEFAULT, user, r -> r.size() >= 1);
