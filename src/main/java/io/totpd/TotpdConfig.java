@@ -201,7 +201,10 @@ public interface TotpdConfig {
         @WithDefault("24h")
         Duration giveUpAfter();
 
-        /** How often each replica looks for due deliveries when it found none the last time. */
+        /**
+         * How often each replica looks for new events when it found none the last time, and for due
+         * retries when nothing points to one sooner: a retry goes out up to this long after it is due.
+         */
         @WithDefault("1s")
         Duration poll();
 

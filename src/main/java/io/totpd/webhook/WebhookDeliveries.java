@@ -129,33 +129,33 @@ public class WebhookDeliveries {
                     ORDER BY finished_at LIMIT ? FOR UPDATE SKIP LOCKED)""";
 
     /**
-     * The endpoint's lock (held by the transaction, not waited for), its cursor, whether that cursor is
-     * ahead of every transaction id this server has given (the database was restored into a new
-     * cluster, whose ids start again from small numbers), and the horizon: the oldest transaction id
-     * still running, below which every event has committed or rolled back for good.
+     * In one statement: the endpoint's lock (held by the transaction, not waited for), its cursor,
+     * whether that cursor is ahead of every transaction id this server has given (the database was
+     * restored into a new cluster, whose ids start again from small numbers), the horizon (the oldest
+     * transaction id still running, below which every event has committed or rolled back for good),
+     * and, only with the lock and a cursor that is not ahead, the endpoint's next events past the
+     * cursor and below the horizon, in order, one row each (none: one row with the event's columns
+     * null). Each event comes with whether it already has a delivery row here (written by a previous
+     * version during a rolling update) and whether its user has a pending one (so it must queue behind
+     * it). The horizon and the events come from the statement's one snapshot, which sees every event
+     * below its own xmin. The row comparison is an index condition of {@code audit_event_xid}; the
+     * cursor is MATERIALIZED so that the lock is tried exactly once.
      */
-    private static final String CURSOR = """
-            SELECT pg_try_advisory_xact_lock(hashtextextended('webhook/' || ?, 0)), c.xid::text, c.event_id,
-                   c.xid > pg_snapshot_xmax(pg_current_snapshot()), pg_snapshot_xmin(pg_current_snapshot())::text
-              FROM (SELECT 1) one LEFT JOIN webhook_cursor c ON c.endpoint = ?""";
-
-    private static final String MOVE_CURSOR = """
-            INSERT INTO webhook_cursor (endpoint, xid, event_id) VALUES (?, ?::xid8, ?)
-            ON CONFLICT (endpoint) DO UPDATE SET xid = excluded.xid, event_id = excluded.event_id""";
-
-    /**
-     * The endpoint's next events past the cursor and below the horizon, in order, each with whether it
-     * already has a delivery row here (written by a previous version during a rolling update) and
-     * whether its user has a pending one (so it must queue behind it). The row comparison is an index
-     * condition of {@code audit_event_xid}.
-     */
-    private static final String UNSENT = """
-            SELECT e.id, e.xid::text, e.type, e.user_id, e.authenticator_id, e.authenticator_name, e.method, e.caller,
+    private static final String NEXT = """
+            WITH c AS MATERIALIZED (
+                 SELECT pg_try_advisory_xact_lock(hashtextextended('webhook/' || ?, 0)) AS locked, c.xid, c.event_id,
+                        c.xid > pg_snapshot_xmax(pg_current_snapshot()) AS ahead,
+                        pg_snapshot_xmin(pg_current_snapshot()) AS horizon
+                   FROM (SELECT 1) one LEFT JOIN webhook_cursor c ON c.endpoint = ?)
+            SELECT c.locked, c.xid::text, c.event_id, c.ahead, c.horizon::text,
+                   e.id, e.xid::text, e.type, e.user_id, e.authenticator_id, e.authenticator_name, e.method, e.caller,
                    e.request_id, e.occurred_at, k.known IS NOT NULL, q.queued IS NOT NULL
-              FROM (SELECT * FROM audit_event a
-                     WHERE (a.xid, a.id) > (?::xid8, ?) AND a.xid < ?::xid8 AND a.tenant = ? AND a.type = ANY (?::varchar[])
-                       AND a.user_id IS NOT NULL
-                     ORDER BY a.xid, a.id LIMIT ?) e
+              FROM c
+              LEFT JOIN LATERAL (SELECT * FROM audit_event a
+                                  WHERE c.locked AND NOT c.ahead
+                                    AND (a.xid, a.id) > (c.xid, c.event_id) AND a.xid < c.horizon
+                                    AND a.tenant = ? AND a.type = ANY (?::varchar[]) AND a.user_id IS NOT NULL
+                                  ORDER BY a.xid, a.id LIMIT ?) e ON true
               -- Lateral probes with a LIMIT, one index probe per event: as EXISTS, the planner hashed every
               -- row of the endpoint instead (tens of milliseconds at 100,000 rows, and growing).
               LEFT JOIN LATERAL (SELECT true AS known FROM webhook_delivery d
@@ -164,6 +164,10 @@ public class WebhookDeliveries {
                                   WHERE p.endpoint = ? AND p.tenant = e.tenant AND p.user_id = e.user_id AND p.status = 'pending'
                                   LIMIT 1) q ON true
              ORDER BY e.xid, e.id""";
+
+    private static final String MOVE_CURSOR = """
+            INSERT INTO webhook_cursor (endpoint, xid, event_id) VALUES (?, ?::xid8, ?)
+            ON CONFLICT (endpoint) DO UPDATE SET xid = excluded.xid, event_id = excluded.event_id""";
 
     /** New rows, in the order given (their ids follow it); times travel as ISO-8601 text. */
     private static final String INSERT = """
@@ -179,6 +183,9 @@ public class WebhookDeliveries {
                                         status, next_attempt_at, attempts, last_attempt_at, last_status, last_error, finished_at, n)
              ORDER BY r.n
             ON CONFLICT (endpoint, event_id) DO NOTHING""";
+
+    /** {@link #INSERT} with {@link #MOVE_CURSOR} before it: a batch's writes in one statement. */
+    private static final String INSERT_MOVING_CURSOR = "WITH moved AS (" + MOVE_CURSOR + ")\n" + INSERT;
 
     /** Events past the endpoint's cursor that are for it: not yet taken by any sender. */
     private static final String BEHIND = """
@@ -220,8 +227,10 @@ public class WebhookDeliveries {
             String cursorXid;
             long cursorId;
             String horizon;
-            try (PreparedStatement select = connection.prepareStatement(CURSOR)) {
-                Jdbc.bind(select, endpoint.name(), endpoint.name());
+            List<Unsent> unsent = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement(NEXT)) {
+                Jdbc.bind(select, endpoint.name(), endpoint.name(), endpoint.tenant(), routes.keySet().toArray(String[]::new),
+                        limit, endpoint.name(), endpoint.name());
                 try (ResultSet row = select.executeQuery()) {
                     row.next();
                     if (!row.getBoolean(1)) {
@@ -237,26 +246,22 @@ public class WebhookDeliveries {
                                 endpoint.name(), cursorXid, horizon);
                         cursorXid = null;
                     }
+                    do {
+                        if (row.getObject(6) == null) {
+                            continue;
+                        }
+                        Instant occurredAt = Jdbc.instant(row, 15);
+                        Delivery delivery = new Delivery(0, endpoint.name(), row.getLong(6),
+                                routes.get(row.getString(8)).wireName(), endpoint.tenant(), row.getString(9),
+                                row.getObject(10, UUID.class), row.getString(11), row.getString(12), row.getString(13),
+                                row.getString(14), occurredAt, Status.PENDING, 0, occurredAt, occurredAt, null, null, null, null);
+                        unsent.add(new Unsent(row.getString(7), delivery, row.getBoolean(16), row.getBoolean(17)));
+                    } while (row.next());
                 }
             }
             if (cursorXid == null) {
                 moveCursor(connection, endpoint.name(), horizon, 0);
                 return 0;
-            }
-            List<Unsent> unsent = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(UNSENT)) {
-                Jdbc.bind(select, cursorXid, cursorId, horizon, endpoint.tenant(), routes.keySet().toArray(String[]::new), limit,
-                        endpoint.name(), endpoint.name());
-                try (ResultSet row = select.executeQuery()) {
-                    while (row.next()) {
-                        Instant occurredAt = Jdbc.instant(row, 10);
-                        Delivery delivery = new Delivery(0, endpoint.name(), row.getLong(1),
-                                routes.get(row.getString(3)).wireName(), endpoint.tenant(), row.getString(4),
-                                row.getObject(5, UUID.class), row.getString(6), row.getString(7), row.getString(8),
-                                row.getString(9), occurredAt, Status.PENDING, 0, occurredAt, occurredAt, null, null, null, null);
-                        unsent.add(new Unsent(row.getString(2), delivery, row.getBoolean(11), row.getBoolean(12)));
-                    }
-                }
             }
             // One event of a user is sent at a time: the user's later events in the batch, and every
             // event of a user with a pending row, become pending rows queued behind it, which the
@@ -269,13 +274,12 @@ public class WebhookDeliveries {
             }
             List<Delivery> toSend = batch.stream().filter(u -> !u.known() && !u.queued()).map(Unsent::delivery).toList();
             List<Outcome> outcomes = toSend.isEmpty() ? List.of() : send.apply(toSend);
-            insert(connection, endpoint, batch, outcomes);
-            if (unsent.size() == limit) {
-                Unsent last = unsent.get(unsent.size() - 1);
-                moveCursor(connection, endpoint.name(), last.xid(), last.delivery().eventId());
-            } else if (!horizon.equals(cursorXid) || cursorId != 0) {
-                // Everything below the horizon is taken.
-                moveCursor(connection, endpoint.name(), horizon, 0);
+            // A full batch moves the cursor past its last event; a short one took everything below the horizon.
+            Unsent last = unsent.isEmpty() ? null : unsent.get(unsent.size() - 1);
+            String toXid = unsent.size() == limit ? last.xid() : horizon;
+            long toId = unsent.size() == limit ? last.delivery().eventId() : 0;
+            if (!insert(connection, endpoint, batch, outcomes, toXid, toId) && (!toXid.equals(cursorXid) || toId != cursorId)) {
+                moveCursor(connection, endpoint.name(), toXid, toId);
             }
             return unsent.size();
         });
@@ -290,10 +294,12 @@ public class WebhookDeliveries {
 
     /**
      * The rows of a batch from the trail, in its order: a sent event's with its outcome
-     * ({@code outcomes} follow the sent ones), a queued event's pending and not yet attempted.
+     * ({@code outcomes} follow the sent ones), a queued event's pending and not yet attempted; and, in
+     * the same statement (one round trip fewer a batch), the cursor moved to {@code (xid, eventId)}.
+     * Answers false, having written nothing, when the batch has no row to write.
      */
-    private static void insert(Connection connection, Endpoints.Endpoint endpoint, List<Unsent> batch, List<Outcome> outcomes)
-            throws SQLException {
+    private static boolean insert(Connection connection, Endpoints.Endpoint endpoint, List<Unsent> batch, List<Outcome> outcomes,
+            String xid, long eventId) throws SQLException {
         List<Delivery> rows = new ArrayList<>();
         List<Outcome> rowOutcomes = new ArrayList<>();
         int sent = 0;
@@ -307,29 +313,29 @@ public class WebhookDeliveries {
                     : outcomes.get(sent++));
         }
         if (rows.isEmpty()) {
-            return;
+            return false;
         }
-        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-            insert.setString(1, endpoint.name());
-            insert.setString(2, endpoint.tenant());
-            array(insert, 3, "bigint", rows, Delivery::eventId);
-            array(insert, 4, "varchar", rows, Delivery::type);
-            array(insert, 5, "varchar", rows, Delivery::userId);
-            array(insert, 6, "uuid", rows, Delivery::authenticatorId);
-            array(insert, 7, "varchar", rows, Delivery::name);
-            array(insert, 8, "varchar", rows, Delivery::method);
-            array(insert, 9, "varchar", rows, Delivery::caller);
-            array(insert, 10, "varchar", rows, Delivery::requestId);
-            array(insert, 11, "text", rows, d -> text(d.occurredAt()));
-            array(insert, 12, "varchar", rowOutcomes, o -> o.status().column());
-            array(insert, 13, "text", rowOutcomes, o -> text(o.nextAttemptAt()));
-            array(insert, 14, "int4", rowOutcomes, o -> o.attemptedAt() == null ? 0 : 1);
-            array(insert, 15, "text", rowOutcomes, o -> text(o.attemptedAt()));
-            array(insert, 16, "int4", rowOutcomes, Outcome::httpStatus);
-            array(insert, 17, "varchar", rowOutcomes, Outcome::error);
-            array(insert, 18, "text", rowOutcomes, o -> text(o.finishedAt()));
+        try (PreparedStatement insert = connection.prepareStatement(INSERT_MOVING_CURSOR)) {
+            Jdbc.bind(insert, endpoint.name(), xid, eventId, endpoint.name(), endpoint.tenant());
+            array(insert, 6, "bigint", rows, Delivery::eventId);
+            array(insert, 7, "varchar", rows, Delivery::type);
+            array(insert, 8, "varchar", rows, Delivery::userId);
+            array(insert, 9, "uuid", rows, Delivery::authenticatorId);
+            array(insert, 10, "varchar", rows, Delivery::name);
+            array(insert, 11, "varchar", rows, Delivery::method);
+            array(insert, 12, "varchar", rows, Delivery::caller);
+            array(insert, 13, "varchar", rows, Delivery::requestId);
+            array(insert, 14, "text", rows, d -> text(d.occurredAt()));
+            array(insert, 15, "varchar", rowOutcomes, o -> o.status().column());
+            array(insert, 16, "text", rowOutcomes, o -> text(o.nextAttemptAt()));
+            array(insert, 17, "int4", rowOutcomes, o -> o.attemptedAt() == null ? 0 : 1);
+            array(insert, 18, "text", rowOutcomes, o -> text(o.attemptedAt()));
+            array(insert, 19, "int4", rowOutcomes, Outcome::httpStatus);
+            array(insert, 20, "varchar", rowOutcomes, Outcome::error);
+            array(insert, 21, "text", rowOutcomes, o -> text(o.finishedAt()));
             insert.executeUpdate();
         }
+        return true;
     }
 
     private static <T> void array(PreparedStatement statement, int index, String type, List<T> items, Function<T, Object> value)

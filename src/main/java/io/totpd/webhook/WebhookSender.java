@@ -138,9 +138,20 @@ public class WebhookSender {
     }
 
     private void sendLoop(Endpoints.Endpoint endpoint) {
+        boolean retriesMayBeDue = true;
+        long retriesCheckedAt = 0;
         while (running) {
             try {
-                int taken = sendDue(endpoint);
+                // Due retries are looked for after a round that left rows pending or took retries, and
+                // otherwise once a poll interval: under a steady stream of events that all arrive, a round
+                // is then one transaction, not two. Poll intervals are real time, not the service's clock.
+                boolean checkRetries = retriesMayBeDue || System.nanoTime() - retriesCheckedAt >= settings.poll().toNanos();
+                Round round = round(endpoint, checkRetries);
+                if (checkRetries) {
+                    retriesCheckedAt = System.nanoTime();
+                }
+                retriesMayBeDue = round.retriesMayBeDue();
+                int taken = round.taken();
                 if (taken == 0) {
                     Thread.sleep(settings.poll().toMillis());
                 } else if (taken < settings.batchSize()) {
@@ -167,9 +178,32 @@ public class WebhookSender {
      * when the database cannot be reached: the same events and rows are taken again.
      */
     int sendDue(Endpoints.Endpoint endpoint) {
+        return round(endpoint, true).taken();
+    }
+
+    /**
+     * What a round took, and whether the next should look for due retries: it left a row pending (a
+     * failed attempt, or an event queued behind its user's earlier one) or took retries, behind which
+     * more may wait.
+     */
+    private record Round(int taken, boolean retriesMayBeDue) {
+    }
+
+    private Round round(Endpoints.Endpoint endpoint, boolean checkRetries) {
         Instant now = clock.instant();
-        int taken = deliveries.sendNew(endpoint, settings.batchSize(), batch -> attempt(endpoint, batch, now));
-        return taken + deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
+        int[] delivered = {0};
+        int taken = deliveries.sendNew(endpoint, settings.batchSize(), batch -> {
+            List<Outcome> outcomes = attempt(endpoint, batch, now);
+            delivered[0] = (int) outcomes.stream().filter(o -> o.status() == Status.DELIVERED).count();
+            return outcomes;
+        });
+        // Rows taken but not delivered now (queued, failed, or written by an earlier version) may be due.
+        boolean leftPending = delivered[0] < taken;
+        if (!checkRetries && !leftPending) {
+            return new Round(taken, false);
+        }
+        int retried = deliveries.sendDue(endpoint.name(), now, settings.batchSize(), batch -> attempt(endpoint, batch, now));
+        return new Round(taken + retried, retried > 0);
     }
 
     /** Sends every delivery of the batch at once; their outcomes, in the batch's order. */
