@@ -212,6 +212,16 @@ public interface TotpdConfig {
         @WithDefault("50")
         int batchSize();
 
+        /**
+         * The nice value (0 to 19; Linux) of each endpoint's sender thread, which drives every statement
+         * and request of its deliveries. Above 0, when the CPU is saturated the kernel runs sign-ins
+         * first, and deliveries wait in the audit trail (nothing is lost, order holds) until there is CPU
+         * to spare: at 10 the thread's share is about a tenth of a request thread's. 0 shares the CPU
+         * equally.
+         */
+        @WithDefault("10")
+        int nice();
+
         /** How long delivered and failed deliveries stay listed in {@code GET /webhooks/deliveries}. */
         @WithDefault("7d")
         Duration keep();

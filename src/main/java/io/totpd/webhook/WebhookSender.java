@@ -55,7 +55,9 @@ import org.jboss.logging.Logger;
  * and nothing else. Vert.x's {@link HttpClient} sends, on the event loops the service already runs:
  * it pools connections per receiver, and an attempt costs no thread of its own (the JDK's client,
  * which hands every exchange between its selector thread and an executor, cost five times the CPU a
- * delivery under {@code WEBHOOKS=1 bench/run}). Metrics: {@code totpd.webhooks.attempts} by endpoint
+ * delivery under {@code WEBHOOKS=1 bench/run}). Each endpoint's thread runs at a lower CPU priority
+ * ({@code totpd.webhooks.nice}): it drives every statement and request of its deliveries, so when the
+ * CPU is saturated sign-ins go first and deliveries wait in the trail, then catch up. Metrics: {@code totpd.webhooks.attempts} by endpoint
  * and outcome, {@code totpd.webhooks.failed} (given up), and the gauges {@code totpd.webhooks.pending} and
  * {@code totpd.webhooks.oldest.pending.seconds} per endpoint, refreshed every {@link #UPKEEP}.
  */
@@ -91,11 +93,22 @@ public class WebhookSender {
         this.clock = clock;
         this.metrics = metrics;
         this.settings = config.webhooks();
+        if (settings.nice() < 0 || settings.nice() > 19) {
+            throw new IllegalArgumentException("totpd.webhooks.nice: 0 to 19, not " + settings.nice());
+        }
         this.vertx = vertx;
         // A connection per delivery of a batch, so that a hanging receiver holds a batch for one timeout,
         // not one per queued request. TLS trusts the JVM's trust store and checks the host name.
         this.http = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(settings.batchSize())
                 .setConnectTimeout((int) settings.timeout().toMillis()).setVerifyHost(true));
+    }
+
+    /** Sign-ins first: see {@link TotpdConfig.WebhooksConfig#nice()}. */
+    private void lowerPriority() {
+        if (settings.nice() > 0 && !CpuPriority.lowerCurrentThread(settings.nice())) {
+            LOG.infof("Could not lower the CPU priority of %s (not Linux, or no native access); it delivers at the "
+                    + "priority of sign-ins", Thread.currentThread().getName());
+        }
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -138,6 +151,7 @@ public class WebhookSender {
     }
 
     private void sendLoop(Endpoints.Endpoint endpoint) {
+        lowerPriority();
         boolean retriesMayBeDue = true;
         long retriesCheckedAt = 0;
         while (running) {
