@@ -47,11 +47,12 @@ final class CpuPriority {
                             .orElse(null);
                 } catch (RuntimeException e) {
                     // Native access refused (--enable-native-access=none) or no linker on this platform.
-                    gettid = null;
+                    setpriority = null;
                 }
             }
-            GETTID = setpriority == null ? null : gettid;
-            SETPRIORITY = gettid == null ? null : setpriority;
+            boolean both = gettid != null && setpriority != null;
+            GETTID = both ? gettid : null;
+            SETPRIORITY = both ? setpriority : null;
         }
     }
 
