@@ -213,8 +213,8 @@ public interface TotpdConfig {
         int batchSize();
 
         /**
-         * The nice value (0 to 19; Linux) of each endpoint's sender thread, which drives every statement
-         * and request of its deliveries. Above 0, when the CPU is saturated the kernel runs sign-ins
+         * The nice value (0 to 19; Linux) of the webhook threads: each endpoint's sender, which drives
+         * every statement and request of its deliveries, and the upkeep thread (gauges, purges). Above 0, when the CPU is saturated the kernel runs sign-ins
          * first, and deliveries wait in the audit trail (nothing is lost, order holds) until there is CPU
          * to spare: at 10 the thread's share is about a tenth of a request thread's. 0 shares the CPU
          * equally.
@@ -228,18 +228,19 @@ public interface TotpdConfig {
     }
 
     interface EndpointConfig {
-        /** Where events are POSTed: an https URL (or http with {@code allow-http}). */
-        String url();
+        /** Where events are POSTed: an https URL (or http with {@code allow-http}). Required. */
+        Optional<String> url();
 
-        /** The tenant whose events this endpoint receives. */
-        String tenant();
+        /** The tenant whose events this endpoint receives. Required. */
+        Optional<String> tenant();
 
         /**
          * The signing secrets, {@code whsec_} and the base64 of 24 to 64 random bytes. Each signs every
          * event (one header), so a secret can be rotated: add the new one, switch the receiver, remove
-         * the old one.
+         * the old one. Required; optional here only so that a missing or empty one is refused by
+         * {@link io.totpd.webhook.Endpoints} with a message naming the setting.
          */
-        List<String> secret();
+        Optional<List<String>> secret();
 
         /**
          * The event types sent, e.g. {@code authenticator.added,user.locked}; {@code *} is every type but

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -55,34 +56,37 @@ public class Endpoints {
     }
 
     private static Endpoint endpoint(String name, TotpdConfig.EndpointConfig settings, boolean allowHttp) {
-        String prefix = "totpd.webhooks." + name + ".";
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("totpd.webhooks.<name>: a name is 1-64 of A-Z a-z 0-9 . _ -, not '" + name + "'");
         }
-        if (!NAME.matcher(settings.tenant()).matches()) {
+        String prefix = "totpd.webhooks." + name + ".";
+        String tenant = required(name, "tenant", settings.tenant());
+        if (!NAME.matcher(tenant).matches()) {
             throw new IllegalArgumentException(prefix + "tenant: 1-64 of A-Z a-z 0-9 . _ -");
         }
         URI url;
         try {
-            url = new URI(settings.url().trim());
+            url = new URI(required(name, "url", settings.url()).trim());
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(prefix + "url is not a URL");
         }
         String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
         if (!(scheme.equals("https") || scheme.equals("http") && allowHttp) || url.getHost() == null) {
-            throw new IllegalArgumentException(prefix + "url must be an https URL with a host"
-                    + (scheme.equals("http") ? " (plain http only with totpd.webhooks.allow-http=true)" : ""));
+            throw new IllegalArgumentException(prefix + "url must be an https URL with a host" + (scheme.equals("http")
+                    ? " (plain http only with totpd.webhooks.allow-http=true, or TOTPD_WEBHOOKS_ALLOW_HTTP=true)" : ""));
         }
         if (url.getRawUserInfo() != null || url.getRawFragment() != null) {
             throw new IllegalArgumentException(prefix + "url must not hold a user, password or fragment: "
                     + "the signature is what proves the sender");
         }
         List<byte[]> keys = new ArrayList<>();
-        for (String secret : settings.secret()) {
-            keys.add(key(prefix, secret.trim()));
+        for (String secret : settings.secret().orElse(List.of())) {
+            if (!secret.isBlank()) {
+                keys.add(key(prefix, secret.trim()));
+            }
         }
         if (keys.isEmpty()) {
-            throw new IllegalArgumentException(prefix + "secret: one or more whsec_ secrets");
+            throw missing(name, "secret", "one or more whsec_ secrets, comma-separated");
         }
         Set<EventType> events = EnumSet.noneOf(EventType.class);
         for (String named : settings.events()) {
@@ -94,7 +98,20 @@ public class Endpoints {
                         prefix + "events: unknown event type '" + wireName + "'")));
             }
         }
-        return new Endpoint(name, url, settings.tenant(), List.copyOf(keys), Set.copyOf(events));
+        return new Endpoint(name, url, tenant, List.copyOf(keys), Set.copyOf(events));
+    }
+
+    private static String required(String name, String setting, Optional<String> value) {
+        return value.filter(v -> !v.isBlank()).orElseThrow(() -> missing(name, setting, "required"));
+    }
+
+    /**
+     * A setting that is absent or empty, named both ways, since endpoints usually come from the
+     * environment, where an unset shell variable makes an empty one.
+     */
+    private static IllegalArgumentException missing(String name, String setting, String what) {
+        String variable = ("TOTPD_WEBHOOKS_" + name + "_" + setting).toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return new IllegalArgumentException("totpd.webhooks." + name + "." + setting + " (" + variable + ") is missing or empty: " + what);
     }
 
     /** A Standard Webhooks secret: {@code whsec_} and the base64 of the key, 24 to 64 bytes. */

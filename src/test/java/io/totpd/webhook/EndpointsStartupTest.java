@@ -72,6 +72,16 @@ class EndpointsStartupTest {
         assertEquals(Map.of(AuditEvent.Type.VERIFIED, EventType.CODE_VERIFIED, AuditEvent.Type.LOCKED, EventType.USER_LOCKED), routes);
     }
 
+    @Test
+    void anEndpointWithOnlyAUrlNamesEachMissingSettingAsItsEnvironmentVariable() {
+        // An unset shell variable ($WEBHOOK_SECRET in another terminal) is the usual way to get here.
+        Map<String, String> onlyUrl = Map.of("totpd.webhooks.local-dev.url", "https://crm.example/hooks",
+                "totpd.webhooks.local-dev.tenant", "acme");
+        Exception refused = assertThrows(IllegalArgumentException.class, () -> endpoints(onlyUrl));
+        assertEquals("totpd.webhooks.local-dev.secret (TOTPD_WEBHOOKS_LOCAL_DEV_SECRET) is missing or empty: "
+                + "one or more whsec_ secrets, comma-separated", refused.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "totpd.webhooks.crm.url    | http://crm.example/hooks         | totpd.webhooks.allow-http",
@@ -83,6 +93,10 @@ class EndpointsStartupTest {
         "totpd.webhooks.crm.secret | whsec_not*base64                 | base64",
         "totpd.webhooks.crm.events | user.locked,user.lockd           | unknown event type 'user.lockd'",
         "totpd.webhooks.crm.tenant | ac me                            | totpd.webhooks.crm.tenant",
+        "totpd.webhooks.crm.secret | ''                               | totpd.webhooks.crm.secret (TOTPD_WEBHOOKS_CRM_SECRET) is missing or empty",
+        "totpd.webhooks.crm.secret | ' , '                            | totpd.webhooks.crm.secret (TOTPD_WEBHOOKS_CRM_SECRET) is missing or empty",
+        "totpd.webhooks.crm.url    | ''                               | totpd.webhooks.crm.url (TOTPD_WEBHOOKS_CRM_URL) is missing or empty",
+        "totpd.webhooks.crm.tenant | ''                               | totpd.webhooks.crm.tenant (TOTPD_WEBHOOKS_CRM_TENANT) is missing or empty",
     })
     void aSettingThatWouldLoseOrLeakEventsStopsTheStart(String name, String value, String message) {
         Exception refused = assertThrows(IllegalArgumentException.class, () -> endpoints(Map.of(name, value)));
