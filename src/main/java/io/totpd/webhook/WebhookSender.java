@@ -351,6 +351,7 @@ public class WebhookSender {
     }
 
     private void upkeepLoop() {
+        lowerPriority();  // its gauges and purges can wait for a peak to pass as well as deliveries can
         long runs = 0;
         while (running) {
             try {
