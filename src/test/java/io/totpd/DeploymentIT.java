@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.totpd.dev.EmbeddedDatabase;
+import io.totpd.support.Manifests;
 import io.totpd.support.PackagedApp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -174,10 +175,13 @@ class DeploymentIT {
 
         // Start the package with the manifests' settings and JVM options (the Secret filled, the
         // database local) and ask it what Kubernetes will ask. -XX:AOTMode=on: the AOT cache the
-        // options name must load, or the JVM refuses to start.
+        // options name must load, or the JVM refuses to start. -XX:MaxRAM: the JVM sizes itself for
+        // the pod's limit, as in the container; the cache's heap objects must fit the first heap
+        // it picks for that, which without -Xms they did not.
         EmbeddedPostgres postgres = EmbeddedDatabase.startEphemeral();
         Map<String, String> env = new HashMap<>(settings);
-        env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -XX:AOTMode=on");
+        env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -XX:AOTMode=on -XX:MaxRAM="
+                + Manifests.memoryLimitMebibytes() + "m");
         env.putAll(PackagedApp.datasource(postgres));
         env.put("TOTPD_ENCRYPTION_KEYS", PackagedApp.randomKey("k1"));
         env.put("TOTPD_CALLERS_PORTAL_TENANT", "acme");
