@@ -214,10 +214,10 @@ public interface TotpdConfig {
 
         /**
          * The nice value (0 to 19; Linux) of the webhook threads: each endpoint's sender, which drives
-         * every statement and request of its deliveries, and the upkeep thread (gauges, purges). Above 0, when the CPU is saturated the kernel runs sign-ins
-         * first, and deliveries wait in the audit trail (nothing is lost, order holds) until there is CPU
-         * to spare: at 10 the thread's share is about a tenth of a request thread's. 0 shares the CPU
-         * equally.
+         * every statement and request of its deliveries, and the upkeep thread (gauges, purges). Above
+         * 0, when the CPU is saturated the kernel runs sign-ins first, and deliveries wait in the audit
+         * trail (nothing is lost, order holds) until there is CPU to spare: at 10 a thread's share is
+         * about a tenth of a request thread's. 0 shares the CPU equally.
          */
         @WithDefault("10")
         int nice();
