@@ -197,7 +197,10 @@ public interface TotpdConfig {
         @WithDefault("1h")
         Duration maxRetryDelay();
 
-        /** How long after the event (or a manual retry) attempts go on; then the delivery is marked failed. */
+        /**
+         * How long after the event (or a manual retry) attempts go on: the last one goes out at that
+         * time, and if it fails too the delivery is marked failed.
+         */
         @WithDefault("24h")
         Duration giveUpAfter();
 

@@ -291,14 +291,16 @@ public class WebhookSender {
         wait = wait.compareTo(settings.retryDelay()) < 0 ? settings.retryDelay()
                 : wait.compareTo(settings.maxRetryDelay()) > 0 ? settings.maxRetryDelay() : wait;
         Instant next = now.plus(wait);
-        if (next.isAfter(delivery.retryFrom().plus(settings.giveUpAfter()))) {
+        Instant giveUpAt = delivery.retryFrom().plus(settings.giveUpAfter());
+        if (!now.isBefore(giveUpAt)) {
             metrics.counter("totpd.webhooks.failed", "endpoint", endpoint.name()).increment();
             LOG.warnf("Gave up on sending event %d (%s) to webhook endpoint '%s' after %d attempts; the last: %s. "
                     + "GET /webhooks/deliveries?status=failed lists it, and POST /webhooks/deliveries/{id}/retry sends it again",
                     delivery.eventId(), delivery.type(), endpoint.name(), delivery.attempts() + 1, error);
             return new Outcome(delivery.id(), Status.FAILED, attemptedAt, next, status, error, now);
         }
-        return new Outcome(delivery.id(), Status.PENDING, attemptedAt, next, status, error, null);
+        // The last attempt goes out at the give-up time itself, so that a delivery is tried for all of it.
+        return new Outcome(delivery.id(), Status.PENDING, attemptedAt, next.isAfter(giveUpAt) ? giveUpAt : next, status, error, null);
     }
 
     /** A receiver that fails is logged, but once a minute, not once an attempt. */
