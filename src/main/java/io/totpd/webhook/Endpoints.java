@@ -95,7 +95,8 @@ public class Endpoints {
                 EnumSet.allOf(EventType.class).stream().filter(EventType::inWildcard).forEach(events::add);
             } else {
                 events.add(EventType.named(wireName).orElseThrow(() -> new IllegalArgumentException(
-                        prefix + "events: unknown event type '" + wireName + "'")));
+                        prefix + "events: unknown event type '" + wireName + "'; the types: *, "
+                                + String.join(", ", EnumSet.allOf(EventType.class).stream().map(EventType::wireName).toList()))));
             }
         }
         return new Endpoint(name, url, tenant, List.copyOf(keys), Set.copyOf(events));

@@ -91,7 +91,7 @@ class EndpointsStartupTest {
         "totpd.webhooks.crm.secret | MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw | starts with whsec_",
         "totpd.webhooks.crm.secret | whsec_c2hvcnQ=                   | 24 to 64 random bytes",
         "totpd.webhooks.crm.secret | whsec_not*base64                 | base64",
-        "totpd.webhooks.crm.events | user.locked,user.lockd           | unknown event type 'user.lockd'",
+        "totpd.webhooks.crm.events | user.locked,user.lockd           | unknown event type 'user.lockd'; the types: *, authenticator.added,",
         "totpd.webhooks.crm.tenant | ac me                            | totpd.webhooks.crm.tenant",
         "totpd.webhooks.crm.secret | ''                               | totpd.webhooks.crm.secret (TOTPD_WEBHOOKS_CRM_SECRET) is missing or empty",
         "totpd.webhooks.crm.secret | ' , '                            | totpd.webhooks.crm.secret (TOTPD_WEBHOOKS_CRM_SECRET) is missing or empty",
