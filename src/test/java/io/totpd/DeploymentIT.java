@@ -177,7 +177,7 @@ class DeploymentIT {
         // database local) and ask it what Kubernetes will ask. -XX:AOTMode=on: the AOT cache the
         // options name must load, or the JVM refuses to start. -XX:MaxRAM: the JVM sizes itself for
         // the pod's limit, as in the container; the cache's heap objects must fit the first heap
-        // it picks for that, which without -Xms they did not.
+        // it picks for that, which without -Xms they did not in some builds.
         EmbeddedPostgres postgres = EmbeddedDatabase.startEphemeral();
         Map<String, String> env = new HashMap<>(settings);
         env.put("JAVA_OPTS_APPEND", settings.get("JAVA_OPTS_APPEND") + " -XX:AOTMode=on -XX:MaxRAM="

@@ -73,11 +73,11 @@ class EndpointsStartupTest {
     }
 
     @Test
-    void anEndpointWithOnlyAUrlNamesEachMissingSettingAsItsEnvironmentVariable() {
+    void anEndpointWithoutASecretNamesTheSettingAndItsEnvironmentVariable() {
         // An unset shell variable ($WEBHOOK_SECRET in another terminal) is the usual way to get here.
-        Map<String, String> onlyUrl = Map.of("totpd.webhooks.local-dev.url", "https://crm.example/hooks",
+        Map<String, String> noSecret = Map.of("totpd.webhooks.local-dev.url", "https://crm.example/hooks",
                 "totpd.webhooks.local-dev.tenant", "acme");
-        Exception refused = assertThrows(IllegalArgumentException.class, () -> endpoints(onlyUrl));
+        Exception refused = assertThrows(IllegalArgumentException.class, () -> endpoints(noSecret));
         assertEquals("totpd.webhooks.local-dev.secret (TOTPD_WEBHOOKS_LOCAL_DEV_SECRET) is missing or empty: "
                 + "one or more whsec_ secrets, comma-separated", refused.getMessage());
     }
