@@ -27,9 +27,9 @@ class WebhookPriorityTest {
         try (Stream<Path> listed = Files.list(Path.of("/proc/self/task"))) {
             tasks = listed.toList();
         }
-        List<Integer> senders = tasks.stream().filter(t -> name(t).equals("totpd-webhooks-"))
+        List<Integer> webhookThreads = tasks.stream().filter(t -> name(t).equals("totpd-webhooks-"))
                 .map(WebhookPriorityTest::nice).sorted().toList();
-        assertEquals(List.of(10, 10, 10), senders, "the two senders and the upkeep thread");
+        assertEquals(List.of(10, 10, 10), webhookThreads, "the two senders and the upkeep thread");
         List<String> others = tasks.stream().filter(t -> !name(t).equals("totpd-webhooks-"))
                 .filter(t -> nice(t) != 0).map(WebhookPriorityTest::name).toList();
         assertEquals(List.of(), others, "threads other than the webhook threads with a lowered priority");
