@@ -18,15 +18,32 @@ import javax.sql.DataSource;
  */
 public final class Ddl {
 
+    /** pgjdbc's "This connection has been closed." */
+    private static final String CONNECTION_CLOSED = "08003";
+
     private Ddl() {
     }
 
     /**
-     * Runs {@code sql} (one or more statements separated by semicolons) in one transaction.
+     * Runs {@code sql} (one or more statements separated by semicolons) in one transaction. A pooled
+     * connection that the pool closes under it (the pool discards one whose commit failed, which the
+     * fault-injecting tests cause on purpose, and may hand it out first) is not the change's failure:
+     * it is made once more, on another connection.
      *
      * @throws SQLException when a statement fails or its lock is not granted within 30 s
      */
     public static void execute(DataSource database, String sql) throws SQLException {
+        try {
+            executeOnce(database, sql);
+        } catch (SQLException e) {
+            if (!CONNECTION_CLOSED.equals(e.getSQLState())) {
+                throw e;
+            }
+            executeOnce(database, sql);
+        }
+    }
+
+    private static void executeOnce(DataSource database, String sql) throws SQLException {
         try (Connection connection = database.getConnection(); Statement statement = connection.createStatement()) {
             connection.setAutoCommit(false);
             try {
@@ -34,10 +51,15 @@ public final class Ddl {
                 statement.execute(sql);
                 connection.commit();
             } catch (SQLException e) {
-                connection.rollback();
+                if (!connection.isClosed()) {
+                    connection.rollback();
+                }
                 throw e;
-            } finally {
+            }
+            try {
                 connection.setAutoCommit(true);
+            } catch (SQLException closedAfterCommit) {
+                // Committed: a connection closed since then is the pool's to discard, not a failure here.
             }
         }
     }
