@@ -1,6 +1,7 @@
 package io.totpd.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -243,6 +244,17 @@ class HttpLayerTest {
         standardHeaders(health);
     }
 
+    @Test
+    void theDateMovesOnFromOneSecondToTheNext() throws Exception {
+        String request = "GET /q/health/live HTTP/1.1\r\nHost: t\r\n\r\n";
+        String first = send(request).headers.get("date");
+        Thread.sleep(1_100);
+        String second = send(request).headers.get("date");
+        assertNotEquals(first, second, "two answers more than a second apart");
+        assertTrue(ZonedDateTime.parse(second, DateTimeFormatter.RFC_1123_DATE_TIME)
+                .isAfter(ZonedDateTime.parse(first, DateTimeFormatter.RFC_1123_DATE_TIME)), first + " then " + second);
+    }
+
     private static Set<String> allow(Response response) {
         String allow = response.headers.get("allow");
         assertNotNull(allow, "no Allow header: " + response);
@@ -271,7 +283,10 @@ class HttpLayerTest {
         assertNotNull(response.headers.get("x-request-id"), response.toString());
         String date = response.headers.get("date");
         assertNotNull(date, "no Date header: " + response);
-        ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME);
+        // The text is made once a second and reused: it must still say when this answer was sent.
+        long age = java.time.Duration.between(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(),
+                java.time.Instant.now()).toSeconds();
+        assertTrue(age >= 0 && age <= 2, "Date " + date + " is " + age + " s old: " + response);
     }
 
     private static Set<String> fieldNames(JsonNode node) {
