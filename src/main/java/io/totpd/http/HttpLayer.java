@@ -54,15 +54,6 @@ public class HttpLayer {
     /** IMF-fixdate (RFC 9110 section 5.6.7); RFC_1123_DATE_TIME would print a one-digit day. */
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH).withZone(ZoneOffset.UTC);
-    /**
-     * The Date of responses sent within one second: its text, made once a second rather than for every
-     * response (1 % of {@code /verify}'s samples went to formatting it).
-     */
-    private record DateHeader(long epochSecond, String value) {
-    }
-
-    private volatile DateHeader date = new DateHeader(0, "");
-
     /** Quarkus's own endpoints (health, metrics, the contract) answer GET only. */
     private static final String MANAGEMENT_ALLOW = "GET, HEAD";
 
@@ -72,9 +63,15 @@ public class HttpLayer {
 
     private final ObjectMapper json;
     private final Map<Pattern, Route> routes;
+    /** The Date text of this second: made once a second (for every response it was 1 % of /verify's samples). */
+    private volatile DateHeader date = new DateHeader(0, "");
 
     /** A path of the contract: its template, e.g. {@code /users/{userId}}, and the value of its Allow. */
     private record Route(String template, String allow) {
+    }
+
+    /** A second since the epoch and the IMF-fixdate text of it. */
+    private record DateHeader(long epochSecond, String value) {
     }
 
     HttpLayer(ObjectMapper json) {
