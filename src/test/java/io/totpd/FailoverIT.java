@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.totpd.dev.Ports;
 import io.totpd.support.PackagedApp;
 import io.totpd.support.PackagedApp.ActiveUser;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,10 +78,9 @@ class FailoverIT {
             fail("pg_autoctl is not installed (Debian packages postgresql-15-auto-failover and "
                     + "pg-auto-failover-cli; .ci/run installs them)");
         }
-        int[] ports = freePorts(3);
-        monitorPort = ports[0];
-        node1Port = ports[1];
-        node2Port = ports[2];
+        monitorPort = Ports.unused();
+        node1Port = Ports.unused();
+        node2Port = Ports.unused();
         Files.deleteIfExists(CLUSTER_LOG);
         // Also when Maven is interrupted and @AfterAll never runs: no PostgreSQL outlives the test.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -379,22 +378,6 @@ class FailoverIT {
                 + "\n(pg_autoctl's own logs: " + CLUSTER + "/*.log)";
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0);
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-    }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);

@@ -8,12 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.totpd.dev.EmbeddedDatabase;
+import io.totpd.dev.Ports;
 import io.totpd.support.PackagedApp;
 import io.totpd.support.PackagedApp.ActiveUser;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -273,9 +273,7 @@ class PackagedApplicationIT {
 
         OwnDatabase() throws IOException {
             data = Files.createTempDirectory("totpd-own-database");
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
+            port = Ports.unused();
         }
 
         EmbeddedPostgres start() throws IOException {

@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 /**
  * A real PostgreSQL 15 from the zonky binaries, for dev mode and tests on a machine without a
  * database server or Docker. It is on the class path only in dev and test (Maven scope provided),
- * so production can never start one.
+ * so production can never start one. Its port is one of {@link Ports#unused}: zonky's own choice
+ * comes from the ephemeral range and is bound only after {@code initdb}, seconds later.
  */
 public final class EmbeddedDatabase {
 
@@ -25,7 +26,7 @@ public final class EmbeddedDatabase {
     /** Starts a throw-away database; the caller closes it. */
     public static EmbeddedPostgres startEphemeral() {
         try {
-            return EmbeddedPostgres.builder().start();
+            return EmbeddedPostgres.builder().setPort(Ports.unused()).start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
         }
@@ -39,6 +40,7 @@ public final class EmbeddedDatabase {
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
+                    .setPort(Ports.unused())
                     .start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

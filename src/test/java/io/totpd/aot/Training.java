@@ -1,13 +1,13 @@
 package io.totpd.aot;
 
 import com.sun.net.httpserver.HttpServer;
+import io.totpd.dev.Ports;
 import io.totpd.otp.Base32;
 import io.totpd.otp.HmacAlgorithm;
 import io.totpd.otp.Totp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,9 +39,10 @@ import java.util.regex.Pattern;
  * <p>A cache loads only in the JVM build that wrote it, so this runs on the JVM that will run the
  * package: the build's ({@code ./mvnw package}, for the tests and the benchmark) and the image's
  * ({@code src/main/docker/Dockerfile.jvm}). Its class path is this class, the service's framework-free
- * {@code io.totpd.otp} (to compute codes) and the embedded PostgreSQL with its dependencies, which
- * the build copies into {@code target/aot-training}. Exits non-zero, naming the step, when the
- * service does not answer as the contract says or no cache is written.
+ * {@code io.totpd.otp} (to compute codes), {@code io.totpd.dev.Ports} (a port for its database) and
+ * the embedded PostgreSQL with its dependencies, which the build copies into
+ * {@code target/aot-training}. Exits non-zero, naming the step, when the service does not answer as
+ * the contract says or no cache is written.
  */
 public final class Training {
 
@@ -56,6 +57,8 @@ public final class Training {
     private static final Pattern SECRET = Pattern.compile("\"secret\":\"([A-Z2-7]+)\"");
     private static final Pattern QR = Pattern.compile("\"qrCodeUrl\":\"([^\"]+)\"");
     private static final Pattern BACKUP_CODE = Pattern.compile("\"backupCodes\":\\[\"([^\"]+)\"");
+    /** Quarkus's start line in the JSON log: "... Listening on: http://0.0.0.0:41234". */
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://\\S*?:(\\d+)");
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final URI base;
@@ -78,12 +81,11 @@ public final class Training {
             exchange.close();
         });
         receiver.start();
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-            int port = freePort();
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setPort(Ports.unused()).start()) {
             List<String> jvmOptions = List.of(args).subList(Math.min(1, args.length), args.length);
-            Process service = start(app, cache, jvmOptions, log, port, postgres, receiver.getAddress().getPort());
+            Process service = start(app, cache, jvmOptions, log, postgres, receiver.getAddress().getPort());
             try {
-                Training training = new Training(port);
+                Training training = new Training(awaitListening(service, log));
                 training.awaitReady(service);
                 long started = System.nanoTime();
                 for (int i = 0; i < USERS; i++) {
@@ -112,7 +114,7 @@ public final class Training {
         Files.delete(log);
     }
 
-    private static Process start(Path app, Path cache, List<String> jvmOptions, Path log, int port, EmbeddedPostgres postgres, int receiverPort)
+    private static Process start(Path app, Path cache, List<String> jvmOptions, Path log, EmbeddedPostgres postgres, int receiverPort)
             throws IOException, NoSuchAlgorithmException {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
@@ -132,7 +134,9 @@ public final class Training {
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_") || name.startsWith("JAVA_"));
         env.putAll(Map.of(
-                "QUARKUS_HTTP_PORT", Integer.toString(port),
+                // Port 0, the kernel's choice at bind time: a free port picked here and handed over
+                // could be taken by another process's connection before the service binds it.
+                "QUARKUS_HTTP_PORT", "0",
                 "QUARKUS_DATASOURCE_JDBC_URL", postgres.getJdbcUrl("postgres", "postgres"),
                 "QUARKUS_DATASOURCE_USERNAME", "postgres",
                 "QUARKUS_DATASOURCE_PASSWORD", "postgres",
@@ -147,6 +151,22 @@ public final class Training {
                 "TOTPD_WEBHOOKS_TRAINING_SECRET", "whsec_" + Base64.getEncoder().encodeToString(hookSecret),
                 "TOTPD_WEBHOOKS_TRAINING_EVENTS", "*,code.verified"));
         return builder.start();
+    }
+
+    /** The port the service bound, from its "Listening on" line; waits up to 2 minutes. */
+    private static int awaitListening(Process service, Path log) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            Matcher matcher = LISTENING.matcher(Files.readString(log));
+            if (matcher.find()) {
+                return Integer.parseInt(matcher.group(1));
+            }
+            if (!service.isAlive()) {
+                throw new IllegalStateException("the service exited with " + service.exitValue() + " before it listened");
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the service was not listening in 2 minutes");
     }
 
     private void awaitReady(Process service) throws Exception {
@@ -213,12 +233,6 @@ public final class Training {
             throw new AssertionError("no " + pattern + " in " + body);
         }
         return matcher.group(1);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static byte[] sha256(String text) throws NoSuchAlgorithmException {

@@ -9,7 +9,6 @@ import io.totpd.otp.HmacAlgorithm;
 import io.totpd.otp.Totp;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,11 +37,17 @@ import java.util.regex.Pattern;
 
 /**
  * The package operators run, {@code java -jar quarkus-run.jar} in {@code target/quarkus-app} in the
- * prod profile, started as a separate process on a free port, as many times as a test needs. A
+ * prod profile, started as a separate process, as many times as a test needs. A
  * {@code GC_CONTAINER_OPTIONS} and {@code JAVA_OPTS_APPEND} in the environment give the JVM options,
  * as they do in the image, whose {@code /deployments} is the package directory.
+ *
+ * <p>Each process binds port 0 and {@link #port} reads the port the kernel gave it from the
+ * "Listening on" line. A port a test picks and hands over is free when picked but not when the
+ * package binds it, seconds later, if an outgoing connection of the machine (any test's, from the
+ * same ephemeral range) has taken it meanwhile: the package then exits with "Port ... seems to be in
+ * use", as CI once met.
  */
-public record PackagedApp(Process process, int port, Path log) {
+public final class PackagedApp {
 
     public static final Path DIRECTORY = Path.of("target", "quarkus-app");
     /**
@@ -56,6 +61,17 @@ public record PackagedApp(Process process, int port, Path log) {
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Quarkus's start line, plain or inside a JSON log record: "... Listening on: http://0.0.0.0:41234". */
+    private static final Pattern LISTENING = Pattern.compile("Listening on: https?://\\S*?:(\\d+)");
+
+    private final Process process;
+    private final Path log;
+    private volatile int port;
+
+    private PackagedApp(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
 
     /** The datasource settings for a database, as environment variables. */
     public static Map<String, String> datasource(EmbeddedPostgres postgres) {
@@ -151,10 +167,6 @@ public record PackagedApp(Process process, int port, Path log) {
 
     private static PackagedApp launch(Path directory, Map<String, String> environment, boolean withCaller, int limitMebibytes)
             throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
         Path log = Files.createTempFile("totpd-packaged", ".log");
         log.toFile().deleteOnExit();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -185,7 +197,7 @@ public record PackagedApp(Process process, int port, Path log) {
                 .redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("QUARKUS_") || name.startsWith("TOTPD_") || name.startsWith("JAVA_OPTS") || name.equals("GC_CONTAINER_OPTIONS"));
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_PORT", "0");
         if (withCaller) {
             env.put("TOTPD_CALLERS_IT_TENANT", "it");
             env.put("TOTPD_CALLERS_IT_SCOPES", "verify,manage");
@@ -198,7 +210,7 @@ public record PackagedApp(Process process, int port, Path log) {
             }
         }
         env.putAll(environment);
-        return new PackagedApp(builder.start(), port, log);
+        return new PackagedApp(builder.start(), log);
     }
 
     /**
@@ -225,13 +237,55 @@ public record PackagedApp(Process process, int port, Path log) {
         }
     }
 
+    public Process process() {
+        return process;
+    }
+
+    /** The file that holds the process's standard output and error. */
+    public Path log() {
+        return log;
+    }
+
+    /**
+     * The port the package listens on, from its "Listening on" line: waits up to 60 s for the line.
+     *
+     * @throws AssertionError when the process exits or does not start listening in time
+     */
+    public int port() {
+        if (port == 0) {
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (port == 0) {
+                Matcher matcher = LISTENING.matcher(output());
+                if (matcher.find()) {
+                    port = Integer.parseInt(matcher.group(1));
+                } else if (!process.isAlive()) {
+                    throw new AssertionError("the application exited\n" + output());
+                } else if (Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("the application was not listening within 60 s\n" + output());
+                } else {
+                    sleep();
+                }
+            }
+        }
+        return port;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The most memory the process has held resident since it started (VmHWM), in MiB. */
     public long peakResidentMebibytes() throws IOException {
         return statusKibibytes("VmHWM") / 1024;
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create("http://127.0.0.1:" + port() + path);
     }
 
     /** POSTs JSON as the caller "it" and asserts the status. */

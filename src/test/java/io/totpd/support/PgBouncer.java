@@ -1,9 +1,9 @@
 package io.totpd.support;
 
+import io.totpd.dev.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ public final class PgBouncer {
      */
     public static PgBouncer start(Path parent, int serverPort, String database, String user, String password) {
         try {
-            int port = freePort();
+            int port = Ports.unused();
             Path directory = Files.createDirectories(parent.resolve("pgbouncer-" + port).toAbsolutePath());
             Files.writeString(directory.resolve("userlist.txt"), "\"" + user + "\" \"" + password + "\"\n", StandardCharsets.UTF_8);
             Files.writeString(directory.resolve("pgbouncer.ini"), String.join("\n",
@@ -192,12 +192,6 @@ public final class PgBouncer {
             return "postgres";
         } catch (Exception e) {
             return "nobody";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -17,6 +17,7 @@ import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.totpd.dev.Ports;
 import io.totpd.otp.Base32;
 import io.totpd.support.Ddl;
 import io.totpd.support.ApiKeys;
@@ -28,7 +29,6 @@ import io.totpd.support.WebhookReceiver.Mode;
 import io.totpd.support.WebhookReceiver.Received;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -552,10 +552,7 @@ class WebhookTest {
         Matcher python = Pattern.compile("```python\n(.*?)```", Pattern.DOTALL)
                 .matcher(readme.substring(readme.indexOf("## Get notified")));
         assertTrue(python.find(), "the README shows a receiver");
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = Ports.unused();
         Path script = Files.createTempFile("receiver", ".py");
         Files.writeString(script, python.group(1).replace("9000", Integer.toString(port)));
         Path output = Files.createTempFile("receiver", ".out");
