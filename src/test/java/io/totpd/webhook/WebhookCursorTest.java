@@ -47,7 +47,13 @@ class WebhookCursorTest {
                 Set.of(EventType.USER_LOCKED, EventType.CODE_VERIFIED));
     }
 
-    /** Records events of the endpoint's tenant, as the service does, in one transaction: {@code (user, audit type)}. */
+    /**
+     * Records events of the endpoint's tenant, as the service does, in one transaction: {@code (user,
+     * audit type)}; returns once a sender can read them. A sender reads only events below the oldest
+     * running transaction, and other tests' transactions on the shared database (another endpoint's
+     * retries stay open while they are sent) can hold that horizon back for a moment: a sender
+     * called then takes nothing, which is right, and is not what these tests are about.
+     */
     private void record(Endpoints.Endpoint endpoint, List<String[]> events) throws Exception {
         try (Connection connection = dataSource.getConnection(); Statement sql = connection.createStatement()) {
             StringBuilder values = new StringBuilder();
@@ -55,7 +61,23 @@ class WebhookCursorTest {
                 values.append(values.isEmpty() ? "" : ", ")
                         .append("('%s', '%s', '%s', 'c', 'r', now())".formatted(endpoint.tenant(), event[0], event[1]));
             }
-            sql.execute("INSERT INTO audit_event (tenant, user_id, type, caller, request_id, occurred_at) VALUES " + values);
+            String xid;
+            try (ResultSet row = sql.executeQuery("INSERT INTO audit_event (tenant, user_id, type, caller, request_id, occurred_at) VALUES "
+                    + values + " RETURNING pg_current_xact_id()::text")) {
+                row.next();
+                xid = row.getString(1);
+            }
+            Instant deadline = Instant.now().plusSeconds(30);
+            while (true) {
+                try (ResultSet row = sql.executeQuery("SELECT pg_snapshot_xmin(pg_current_snapshot()) > '" + xid + "'::xid8")) {
+                    row.next();
+                    if (row.getBoolean(1)) {
+                        return;
+                    }
+                }
+                assertTrue(Instant.now().isBefore(deadline), "a transaction older than " + xid + " still runs after 30 s");
+                Thread.sleep(10);
+            }
         }
     }
 
