@@ -15,6 +15,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.totpd.support.ApiKeys;
+import io.totpd.support.Leaks;
 import io.totpd.support.TestClock;
 import io.totpd.support.Users.Activated;
 import jakarta.inject.Inject;
@@ -77,8 +78,8 @@ class AuditTest {
 
         String stored = everythingStoredFor(userId);
         for (String secret : secrets) {
-            assertFalse(stored.contains(secret) || stored.contains(secret.replace("-", "")), "the trail holds a secret or code");
-            assertFalse(page.prettify().contains(secret), "an event shows a secret or code");
+            assertFalse(Leaks.holds(stored, secret) || Leaks.holds(stored, secret.replace("-", "")), "the trail holds a secret or code");
+            assertFalse(Leaks.holds(page.prettify(), secret), "an event shows a secret or code");
         }
     }
 
