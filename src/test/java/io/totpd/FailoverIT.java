@@ -378,7 +378,6 @@ class FailoverIT {
                 + "\n(pg_autoctl's own logs: " + CLUSTER + "/*.log)";
     }
 
-
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
