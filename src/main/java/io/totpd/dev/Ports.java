@@ -36,8 +36,9 @@ public final class Ports {
     public static int unused() {
         int[] range = ephemeralRange();
         // Below the range where there is room, else above it.
-        int from = range[0] - LOWEST >= 1_000 ? LOWEST : range[1] + 1;
-        int to = range[0] - LOWEST >= 1_000 ? range[0] : 65_536;
+        boolean below = range[0] - LOWEST >= 1_000;
+        int from = below ? LOWEST : range[1] + 1;
+        int to = below ? range[0] : 65_536;
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(from, to);
             try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {

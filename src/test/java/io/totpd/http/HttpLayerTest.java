@@ -19,6 +19,8 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
@@ -284,8 +286,8 @@ class HttpLayerTest {
         String date = response.headers.get("date");
         assertNotNull(date, "no Date header: " + response);
         // The text is made once a second and reused: it must still say when this answer was sent.
-        long age = java.time.Duration.between(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(),
-                java.time.Instant.now()).toSeconds();
+        long age = Duration.between(ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant(),
+                Instant.now()).toSeconds();
         assertTrue(age >= 0 && age <= 2, "Date " + date + " is " + age + " s old: " + response);
     }
 
